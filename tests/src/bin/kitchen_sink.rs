@@ -1,0 +1,180 @@
+//! Components covering every parameter and artifact kind, for the integration and kfp
+//! conformance tests.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use vertex_runtime::prelude::*;
+
+/// A model registered in Vertex AI.
+pub struct VertexModel;
+
+impl ArtifactType for VertexModel {
+    const SCHEMA_TITLE: &'static str = "google.VertexModel";
+}
+
+/// Training settings passed as one struct.
+#[derive(Debug, Serialize, Deserialize, Parameter)]
+pub struct TrainConfig {
+    depth: u32,
+    rate: f64,
+    tags: Vec<String>,
+}
+
+/// Several output parameters.
+#[derive(Outputs)]
+pub struct Summary {
+    total: i64,
+    label: String,
+    ratio: f64,
+}
+
+/// Adds two integers.
+///
+/// # Arguments
+/// * `a` - first term
+/// * `b` - second term
+#[vertex_component]
+fn add(a: i64, #[default(0)] b: i64) -> i64 {
+    a + b
+}
+
+/// Echoes every parameter type back as a struct.
+///
+/// # Arguments
+/// * `text` - any string
+/// * `small` - checked against the `u8` range
+#[vertex_component]
+#[allow(clippy::too_many_arguments)]
+fn echo(
+    text: String,
+    small: u8,
+    big: u64,
+    signed: i32,
+    ratio: f64,
+    single: f32,
+    flag: bool,
+    items: Vec<i64>,
+    names: Vec<String>,
+    scores: BTreeMap<String, f64>,
+    counts: HashMap<String, u32>,
+    raw: serde_json::Value,
+    config: TrainConfig,
+    note: Option<String>,
+    #[default(3)] epochs: i64,
+    #[default("a \"quoted\"\nline")] motto: String,
+    #[default(false)] y: bool,
+    #[default(1.5)] on: f64,
+    #[default(vec![1, 2])] no: Vec<i64>,
+) -> Value {
+    json!({
+        "text": text, "small": small, "big": big, "signed": signed, "ratio": ratio,
+        "single": single, "flag": flag, "items": items, "names": names, "scores": scores,
+        "counts": counts, "raw": raw,
+        "config": {"depth": config.depth, "rate": config.rate, "tags": config.tags},
+        "note": note, "epochs": epochs, "motto": motto, "y": y, "on": on, "no": no,
+    })
+}
+
+/// Reads a table and writes a copy, a model, metrics and reports.
+///
+/// # Arguments
+/// * `table` - CSV input
+/// * `extra` - optional second table
+/// * `shards` - tables to count
+#[vertex_component]
+#[allow(clippy::too_many_arguments)]
+fn artifacts(
+    table: Input<Dataset>,
+    extra: Option<Input<Dataset>>,
+    shards: Vec<Input<Artifact>>,
+    copy: Output<Dataset>,
+    model: Output<Model>,
+    metrics: Output<Metrics>,
+    classes: Output<ClassificationMetrics>,
+    sliced: Output<SlicedClassificationMetrics>,
+    page: Output<HTML>,
+    card: Output<Markdown>,
+    registered: Output<VertexModel>,
+) -> anyhow::Result<Summary> {
+    let text = std::fs::read_to_string(table.path())
+        .with_context(|| format!("cannot read {}", table.path().display()))?;
+    let rows = text.lines().count() as i64;
+    copy.write(&text)?;
+    copy.set_metadata("rows", rows);
+    copy.set_metadata("source_uri", table.uri());
+    copy.set_metadata("upstream", Value::Object(table.metadata().clone()));
+    model.write("weights")?;
+    metrics.log_metric("rows", rows as f64);
+    metrics.log_metric("shards", shards.len() as f64);
+    classes.log_confusion_matrix(&["a", "b"], &[vec![1, 2], vec![3, 4]])?;
+    classes.log_roc_curve(&[0.0, 0.5], &[0.1, 0.9], &[0.8, 0.2])?;
+    sliced.log_slice(vertex_runtime::artifact::Slice {
+        slice: "all".into(),
+        slice_classification_metrics: classes.metadata(),
+    });
+    page.write("<p>hi</p>")?;
+    card.write("# card\n")?;
+    registered.set_metadata("resourceName", "projects/p/models/1");
+    Ok(Summary {
+        total: rows,
+        label: extra.map_or_else(|| "none".to_owned(), |e| e.uri().to_owned()),
+        ratio: 0.5,
+    })
+}
+
+/// Fails with a message when `fail` is set.
+#[vertex_component]
+fn maybe_fail(fail: bool, out: Output<Dataset>) -> anyhow::Result<()> {
+    out.write("partial")?;
+    if fail {
+        bail!("asked to fail");
+    }
+    Ok(())
+}
+
+/// Panics.
+#[vertex_component]
+fn explode() -> i64 {
+    panic!("boom")
+}
+
+/// Returns a float that JSON cannot carry.
+#[vertex_component]
+fn not_a_number() -> f64 {
+    f64::NAN
+}
+
+/// Adds one to a number, for chains.
+#[vertex_component(name = "increment")]
+fn add_one(x: i64, #[default(1)] step: i64) -> i64 {
+    x + step
+}
+
+/// Adds two numbers and doubles the sum.
+#[vertex_pipeline]
+fn arithmetic(p: &Pipeline, #[default(2)] a: ParamRef<i64>, b: ParamRef<i64>) {
+    let sum = p.task(add { a, b: Some(b) });
+    let doubled = p.task(add {
+        a: sum.output.clone(),
+        b: Some(sum.output.clone()),
+    });
+    let bumped = p.task(add_one { x: doubled.output.clone(), step: None });
+    bumped.after(&sum).set_display_name("bump");
+    p.output("result", &bumped.output);
+}
+
+/// Fails in the middle: `fail` never runs its dependents.
+#[vertex_pipeline]
+fn failing(p: &Pipeline) {
+    let first = p.task(maybe_fail { fail: true.into() });
+    let independent = p.task(add { a: 1.into(), b: None });
+    let after = p.task(add_one { x: independent.output.clone(), step: None });
+    after.after(&first);
+}
+
+fn main() -> std::process::ExitCode {
+    vertex_runtime::main()
+}

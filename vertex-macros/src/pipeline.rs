@@ -1,0 +1,131 @@
+//! `#[vertex_pipeline]`: parse, validate and expand a pipeline function whose first
+//! argument is the `&Pipeline` and whose other arguments are pipeline inputs.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
+
+use crate::docs;
+use crate::expand::{name_guard, typed_default};
+use crate::names::{check_argument_name, check_component_name, kfp_name};
+use crate::options::Options;
+use crate::parse::{argument_attributes, inner_of, strip_argument_attributes, Errors};
+use crate::validate::{check_signature, check_type_shape};
+
+struct PipelineArg {
+    ident: syn::Ident,
+    name: String,
+    ty: Type,
+    default: Option<syn::Expr>,
+    description: Option<String>,
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let options = Options::parse(attr)?;
+    let mut function: ItemFn = syn::parse2(item)?;
+    let mut errors = Errors::default();
+    let docs = docs::parse(&function.attrs);
+    check_signature(&function.sig, "pipeline", &mut errors);
+    if let ReturnType::Type(_, ty) = &function.sig.output {
+        errors.push(ty.span(), "a pipeline returns nothing; declare outputs with `Pipeline::output`");
+    }
+    let (name, name_span) = options
+        .name
+        .clone()
+        .unwrap_or_else(|| (kfp_name(&function.sig.ident.to_string()), function.sig.ident.span()));
+    if let Err(message) = check_component_name(&name) {
+        errors.push(name_span, message);
+    }
+
+    let mut inputs = function.sig.inputs.iter();
+    if inputs.next().is_none() {
+        errors.push(
+            function.sig.span(),
+            "a pipeline takes `&Pipeline` as its first argument",
+        );
+    }
+    let mut args = Vec::new();
+    for input in inputs {
+        let FnArg::Typed(typed) = input else {
+            errors.push(input.span(), "a pipeline cannot take `self`");
+            continue;
+        };
+        let (default, rename) = argument_attributes(&typed.attrs, &mut errors);
+        let Pat::Ident(pat) = &*typed.pat else {
+            errors.push(typed.pat.span(), "a pipeline input must be a plain name");
+            continue;
+        };
+        check_type_shape(&typed.ty, &mut errors);
+        let rust_name = pat.ident.to_string().trim_start_matches("r#").to_owned();
+        let (input_name, input_span) = rename.unwrap_or_else(|| (rust_name.clone(), pat.ident.span()));
+        if let Err(message) = check_argument_name(&input_name, true) {
+            errors.push(input_span, message);
+        }
+        if let (Some((span, _)), Some(_)) = (&default, inner_of(&typed.ty, "ArtifactRef")) {
+            errors.push(*span, "an artifact cannot have a default");
+        }
+        args.push(PipelineArg {
+            ident: pat.ident.clone(),
+            name: input_name,
+            ty: (*typed.ty).clone(),
+            default: default.map(|(_, expr)| expr),
+            description: docs.arguments.get(&rust_name).cloned(),
+        });
+    }
+    errors.finish()?;
+    strip_argument_attributes(&mut function);
+
+    let krate = options.runtime_path();
+    let ident = &function.sig.ident;
+    let declarations = args.iter().map(|arg| {
+        let PipelineArg { ident, name, ty, .. } = arg;
+        let description = match &arg.description {
+            Some(text) => quote!(::core::option::Option::Some(#text)),
+            None => quote!(::core::option::Option::None),
+        };
+        let default = match &arg.default {
+            Some(expr) => {
+                let value_type: Type = syn::parse_quote_spanned!(ty.span()=> <#ty as #krate::__private::PipelineInput>::Value);
+                let value = typed_default(&krate, expr, &value_type);
+                quote!(::core::option::Option::Some(#krate::__private::Parameter::encode(&#value)))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote_spanned! {ty.span()=>
+            let #ident: #ty = __pipeline.input::<#ty>(#name, #default, #description);
+        }
+    });
+    let arg_idents = args.iter().map(|arg| &arg.ident);
+    let description = match &docs.description {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
+    let guard = name_guard(&name, name_span);
+    let entry = format_ident!("__VERTEX_PIPELINE_{}", ident.to_string().to_uppercase());
+    let rust_path = format!("::{ident}");
+
+    Ok(quote! {
+        #function
+
+        #guard
+
+        const _: () = {
+            fn __build() -> #krate::__private::Pipeline {
+                let __pipeline = #krate::__private::Pipeline::new(#name, #description);
+                #(#declarations)*
+                #ident(&__pipeline, #(#arg_idents),*);
+                __pipeline
+            }
+
+            #[#krate::__private::linkme::distributed_slice(#krate::__private::PIPELINES)]
+            #[linkme(crate = #krate::__private::linkme)]
+            #[allow(non_upper_case_globals)]
+            static #entry: #krate::__private::PipelineEntry = #krate::__private::PipelineEntry {
+                name: #name,
+                rust_path: #krate::__private::concat!(#krate::__private::module_path!(), #rust_path),
+                build: __build,
+            };
+        };
+    })
+}

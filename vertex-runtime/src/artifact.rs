@@ -1,0 +1,443 @@
+//! Artifacts: their types, the `Input` and `Output` handles a component receives, the
+//! mapping from storage URIs to local paths, and the metrics layouts the KFP and Vertex
+//! UIs read.
+
+use std::fmt;
+use std::io::Write;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// A KFP artifact type: a schema title such as `system.Dataset` and a schema version.
+///
+/// The eight `system.*` types are provided. A type of your own, such as
+/// `google.VertexModel`, is a unit struct implementing this trait:
+///
+/// ```
+/// use vertex_runtime::ArtifactType;
+///
+/// /// A model registered in the Vertex AI Model Registry.
+/// pub struct VertexModel;
+///
+/// impl ArtifactType for VertexModel {
+///     const SCHEMA_TITLE: &'static str = "google.VertexModel";
+/// }
+/// ```
+///
+/// kfp 2.17.3 accepts only the `system` and `google` namespaces when it loads a component.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an artifact type",
+    label = "not an artifact type",
+    note = "use one of the `system.*` types (`Dataset`, `Model`, `Metrics`, ...) or implement `ArtifactType` for a type of your own"
+)]
+pub trait ArtifactType: 'static {
+    /// The schema title, `<namespace>.<Name>`.
+    const SCHEMA_TITLE: &'static str;
+    /// The schema version, three numbers.
+    const SCHEMA_VERSION: &'static str = "0.0.1";
+}
+
+macro_rules! system_types {
+    ($($(#[$doc:meta])* $name:ident => $title:literal,)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $name;
+
+        impl ArtifactType for $name {
+            const SCHEMA_TITLE: &'static str = $title;
+        }
+    )*};
+}
+
+system_types! {
+    /// `system.Artifact`: any artifact; compatible with every other type.
+    Artifact => "system.Artifact",
+    /// `system.Dataset`: a table or other data set.
+    Dataset => "system.Dataset",
+    /// `system.Model`: a trained model.
+    Model => "system.Model",
+    /// `system.Metrics`: scalar metrics in the metadata.
+    Metrics => "system.Metrics",
+    /// `system.ClassificationMetrics`: a confusion matrix and a ROC curve in the metadata.
+    ClassificationMetrics => "system.ClassificationMetrics",
+    /// `system.SlicedClassificationMetrics`: classification metrics per slice.
+    SlicedClassificationMetrics => "system.SlicedClassificationMetrics",
+    /// `system.HTML`: an HTML page shown by the UI.
+    HTML => "system.HTML",
+    /// `system.Markdown`: a Markdown page shown by the UI.
+    Markdown => "system.Markdown",
+}
+
+/// A URI that has no local path.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UriError {
+    /// The URI is empty.
+    #[error("the artifact URI is empty")]
+    Empty,
+    /// The URI's scheme has no mount.
+    #[error(
+        "unsupported URI scheme `{scheme}://` in `{uri}`; expected gs://, s3://, minio:// or a local path"
+    )]
+    UnsupportedScheme {
+        /// The scheme, without `://`.
+        scheme: String,
+        /// The whole URI.
+        uri: String,
+    },
+}
+
+/// Maps a storage URI to the local path where the container sees it: `gs://b/k` to
+/// `/gcs/b/k`, `s3://` to `/s3/`, `minio://` to `/minio/`; a path without a scheme stays as
+/// it is. Any other scheme is an error.
+///
+/// ```
+/// # use std::path::Path;
+/// use vertex_runtime::artifact::local_path;
+///
+/// assert_eq!(local_path("gs://bucket/data.csv").unwrap(), Path::new("/gcs/bucket/data.csv"));
+/// assert_eq!(local_path("/tmp/data.csv").unwrap(), Path::new("/tmp/data.csv"));
+/// assert!(local_path("ftp://host/data.csv").is_err());
+/// ```
+pub fn local_path(uri: &str) -> Result<PathBuf, UriError> {
+    local_path_under(Path::new("/"), uri)
+}
+
+/// Like [`local_path`], with the `gcs`, `s3` and `minio` mounts under `mount_root` instead
+/// of `/`. The local runner uses this to keep `gs://` data inside its pipeline root.
+pub fn local_path_under(mount_root: &Path, uri: &str) -> Result<PathBuf, UriError> {
+    if uri.is_empty() {
+        return Err(UriError::Empty);
+    }
+    let Some((scheme, rest)) = split_scheme(uri) else {
+        return Ok(PathBuf::from(uri));
+    };
+    let mount = match scheme {
+        "gs" => "gcs",
+        "s3" => "s3",
+        "minio" => "minio",
+        _ => {
+            return Err(UriError::UnsupportedScheme {
+                scheme: scheme.to_owned(),
+                uri: uri.to_owned(),
+            })
+        }
+    };
+    Ok(mount_root.join(mount).join(rest))
+}
+
+/// Splits `scheme://rest`, where a scheme is a letter followed by letters, digits, `+`, `-`
+/// or `.` (RFC 3986).
+fn split_scheme(uri: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first_is_letter = chars.next()?.is_ascii_alphabetic();
+    let valid = first_is_letter && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    valid.then_some((scheme, rest))
+}
+
+/// An input artifact: where it is stored and what its producer recorded about it.
+pub struct Input<A> {
+    name: String,
+    uri: String,
+    path: PathBuf,
+    metadata: Map<String, Value>,
+    artifact_type: PhantomData<fn() -> A>,
+}
+
+impl<A: ArtifactType> Input<A> {
+    pub(crate) fn new(name: String, uri: String, path: PathBuf, metadata: Map<String, Value>) -> Self {
+        Self {
+            name,
+            uri,
+            path,
+            metadata,
+            artifact_type: PhantomData,
+        }
+    }
+
+    /// Returns the artifact's name as the orchestrator set it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Returns the storage URI, such as `gs://bucket/run/task/data`.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Returns the local path of the artifact's file or directory (see [`local_path`]).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Returns the metadata its producer wrote.
+    pub fn metadata(&self) -> &Map<String, Value> {
+        &self.metadata
+    }
+}
+
+impl<A: ArtifactType> fmt::Debug for Input<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Input")
+            .field("type", &A::SCHEMA_TITLE)
+            .field("uri", &self.uri)
+            .field("path", &self.path)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+/// State of an output artifact shared between the component and the runtime, which reads
+/// the metadata back once the component returns.
+#[derive(Debug)]
+pub(crate) struct OutputSlot {
+    pub(crate) name: String,
+    pub(crate) uri: String,
+    pub(crate) path: PathBuf,
+    pub(crate) metadata: Mutex<Map<String, Value>>,
+}
+
+impl OutputSlot {
+    pub(crate) fn metadata(&self) -> MutexGuard<'_, Map<String, Value>> {
+        // A panic while the lock was held leaves a map that is still valid JSON.
+        self.metadata.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// An output artifact: the place to write it and the metadata to report with it.
+pub struct Output<A> {
+    slot: Arc<OutputSlot>,
+    artifact_type: PhantomData<fn() -> A>,
+}
+
+impl<A: ArtifactType> Output<A> {
+    pub(crate) fn new(slot: Arc<OutputSlot>) -> Self {
+        Self {
+            slot,
+            artifact_type: PhantomData,
+        }
+    }
+
+    /// Returns the storage URI where the artifact goes.
+    pub fn uri(&self) -> &str {
+        &self.slot.uri
+    }
+
+    /// Returns the local path to write the artifact's file or directory to. Its parent
+    /// directory exists when the component starts.
+    pub fn path(&self) -> &Path {
+        &self.slot.path
+    }
+
+    /// Returns a copy of the metadata set so far.
+    pub fn metadata(&self) -> Map<String, Value> {
+        self.slot.metadata().clone()
+    }
+
+    /// Sets one metadata entry, reported with the artifact in the executor output.
+    pub fn set_metadata(&self, key: impl Into<String>, value: impl Into<Value>) {
+        self.slot.metadata().insert(key.into(), value.into());
+    }
+
+    /// Writes `contents` to [`path`](Self::path) through a temporary file in the same
+    /// directory, so a reader never sees a partial file.
+    pub fn write(&self, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
+        write_atomically(self.path(), contents.as_ref())
+    }
+}
+
+impl<A: ArtifactType> fmt::Debug for Output<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Output")
+            .field("type", &A::SCHEMA_TITLE)
+            .field("uri", &self.slot.uri)
+            .field("path", &self.slot.path)
+            .finish()
+    }
+}
+
+/// Writes a file through a temporary sibling and a rename, creating parent directories.
+pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)?;
+    let mut file = tempfile::NamedTempFile::new_in(parent)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+impl Output<Metrics> {
+    /// Logs a scalar metric, shown by the KFP and Vertex UIs.
+    pub fn log_metric(&self, name: impl Into<String>, value: f64) {
+        self.set_metadata(name, value);
+    }
+}
+
+/// Classification metrics that do not fit together.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid classification metrics: {0}")]
+pub struct MetricsError(String);
+
+impl Output<ClassificationMetrics> {
+    /// Logs a confusion matrix: `matrix[i][j]` counts items of class `categories[i]`
+    /// predicted as `categories[j]`.
+    pub fn log_confusion_matrix<S: AsRef<str>>(
+        &self,
+        categories: &[S],
+        matrix: &[Vec<u64>],
+    ) -> Result<(), MetricsError> {
+        let size = categories.len();
+        if matrix.len() != size || matrix.iter().any(|row| row.len() != size) {
+            return Err(MetricsError(format!(
+                "the confusion matrix must be {size}×{size} to match the {size} categories"
+            )));
+        }
+        let specs: Vec<Value> = categories
+            .iter()
+            .map(|name| json!({ "displayName": name.as_ref() }))
+            .collect();
+        let rows: Vec<Value> = matrix.iter().map(|row| json!({ "row": row })).collect();
+        let layout = json!({ "annotationSpecs": specs, "rows": rows });
+        self.set_metadata("confusionMatrix", layout);
+        Ok(())
+    }
+
+    /// Logs a ROC curve: one point per threshold, with its false positive rate and true
+    /// positive rate (recall). Points add to those logged before.
+    pub fn log_roc_curve(
+        &self,
+        false_positive_rate: &[f64],
+        true_positive_rate: &[f64],
+        threshold: &[f64],
+    ) -> Result<(), MetricsError> {
+        let count = threshold.len();
+        if false_positive_rate.len() != count || true_positive_rate.len() != count {
+            return Err(MetricsError(format!(
+                "the ROC curve has {} false positive rates, {} true positive rates and {count} thresholds; they must be equal in number",
+                false_positive_rate.len(),
+                true_positive_rate.len()
+            )));
+        }
+        let mut metadata = self.slot.metadata();
+        let points = metadata
+            .entry("confidenceMetrics")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Value::Array(points) = points else {
+            return Err(MetricsError("metadata `confidenceMetrics` is not a list".into()));
+        };
+        for ((fpr, tpr), threshold) in false_positive_rate.iter().zip(true_positive_rate).zip(threshold) {
+            points.push(json!({
+                "confidenceThreshold": threshold,
+                "recall": tpr,
+                "falsePositiveRate": fpr,
+            }));
+        }
+        Ok(())
+    }
+}
+
+/// Metadata of one slice of [`SlicedClassificationMetrics`].
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Slice {
+    /// Name of the slice, such as `island=Biscoe`.
+    pub slice: String,
+    /// Classification metrics of the slice, in the layout of [`ClassificationMetrics`].
+    pub slice_classification_metrics: Map<String, Value>,
+}
+
+impl Output<SlicedClassificationMetrics> {
+    /// Adds one slice to `evaluationSlices`.
+    pub fn log_slice(&self, slice: Slice) {
+        let mut metadata = self.slot.metadata();
+        let slices = metadata
+            .entry("evaluationSlices")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(slices) = slices {
+            slices.push(json!(slice));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gs_s3_minio_map_to_mounts() {
+        assert_eq!(local_path("gs://b/x").unwrap(), Path::new("/gcs/b/x"));
+        assert_eq!(local_path("s3://b/x").unwrap(), Path::new("/s3/b/x"));
+        assert_eq!(local_path("minio://b/x").unwrap(), Path::new("/minio/b/x"));
+        assert_eq!(
+            local_path_under(Path::new("/runs"), "gs://b/x").unwrap(),
+            Path::new("/runs/gcs/b/x")
+        );
+    }
+
+    #[test]
+    fn plain_paths_stay() {
+        assert_eq!(local_path("relative/x").unwrap(), Path::new("relative/x"));
+        assert_eq!(local_path("/a/b://c").unwrap(), Path::new("/a/b://c"));
+    }
+
+    #[test]
+    fn unknown_scheme_rejected() {
+        let error = local_path("ftp://x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unsupported URI scheme `ftp://` in `ftp://x`; expected gs://, s3://, minio:// or a local path"
+        );
+        assert!(local_path("file:///tmp/x").is_err());
+        assert_eq!(local_path("").unwrap_err(), UriError::Empty);
+    }
+
+    fn output<A: ArtifactType>() -> Output<A> {
+        Output::new(Arc::new(OutputSlot {
+            name: "m".into(),
+            uri: "/tmp/m".into(),
+            path: "/tmp/m".into(),
+            metadata: Mutex::new(Map::new()),
+        }))
+    }
+
+    #[test]
+    fn confusion_matrix_layout() {
+        let metrics = output::<ClassificationMetrics>();
+        metrics
+            .log_confusion_matrix(&["a", "b"], &[vec![1, 2], vec![3, 4]])
+            .unwrap();
+        let expected = json!({
+            "annotationSpecs": [{"displayName": "a"}, {"displayName": "b"}],
+            "rows": [{"row": [1, 2]}, {"row": [3, 4]}]
+        });
+        assert_eq!(metrics.metadata()["confusionMatrix"], expected);
+        assert!(metrics.log_confusion_matrix(&["a"], &[vec![1, 2]]).is_err());
+    }
+
+    #[test]
+    fn roc_curve_appends_points() {
+        let metrics = output::<ClassificationMetrics>();
+        metrics.log_roc_curve(&[0.0], &[0.1], &[0.8]).unwrap();
+        metrics.log_roc_curve(&[0.5], &[0.9], &[0.2]).unwrap();
+        let points = &metrics.metadata()["confidenceMetrics"];
+        assert_eq!(
+            points[1],
+            json!({"confidenceThreshold": 0.2, "recall": 0.9, "falsePositiveRate": 0.5})
+        );
+        assert!(metrics.log_roc_curve(&[0.0], &[], &[0.1]).is_err());
+    }
+
+    #[test]
+    fn metric_is_flat_entry() {
+        let metrics = output::<Metrics>();
+        metrics.log_metric("accuracy", 0.9);
+        assert_eq!(metrics.metadata()["accuracy"], json!(0.9));
+    }
+}

@@ -1,0 +1,222 @@
+//! The command line of the binary, shared by every crate that calls
+//! [`vertex_runtime::main`](crate::main).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+use crate::artifact::write_atomically;
+use crate::error::Error;
+use crate::param::parse_text_value;
+use crate::pipeline::parameter_type;
+use crate::registry::{self, COMPONENTS, PIPELINES};
+use crate::spec::{self, Container};
+use crate::{dispatch, runner};
+
+/// Serves the components and pipelines of this binary: prints their KFP specs, runs one
+/// component as a Vertex AI or KFP task, and runs whole pipelines locally.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the names of the components and pipelines, one per line.
+    List,
+    /// Print the KFP component YAML of a component, or write one file per component.
+    Spec(SpecArgs),
+    /// Run one component on an executor input; this is what a KFP task runs.
+    Exec(ExecArgs),
+    /// Write the PipelineSpec YAML of a pipeline.
+    Compile(CompileArgs),
+    /// Run a whole pipeline on this machine, each task as a child process.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+struct ContainerArgs {
+    /// Container image that holds this binary.
+    #[arg(long, env = "VERTEX_IMAGE", default_value_t = default_image())]
+    image: String,
+    /// Path of this binary inside the image.
+    #[arg(long, env = "VERTEX_BINARY", default_value_t = default_binary())]
+    binary: String,
+}
+
+impl ContainerArgs {
+    fn container(&self) -> Container {
+        Container {
+            image: self.image.clone(),
+            binary: self.binary.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct SpecArgs {
+    /// The component's KFP name.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    component: Option<String>,
+    /// Write the spec of every component, as `<name>.yaml` files in `--out-dir`.
+    #[arg(long, requires = "out_dir")]
+    all: bool,
+    /// Directory for `--all`; created if missing.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    container: ContainerArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExecArgs {
+    /// The component's KFP name.
+    component: String,
+    /// The executor input JSON, as KFP renders `{{$}}`.
+    #[arg(long)]
+    executor_input: String,
+}
+
+#[derive(Debug, Args)]
+struct CompileArgs {
+    /// The pipeline's KFP name.
+    pipeline: String,
+    /// Output file; standard output when absent.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Default of a pipeline parameter, as NAME=VALUE (JSON unless the parameter is a
+    /// string); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    #[command(flatten)]
+    container: ContainerArgs,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The pipeline's KFP name.
+    pipeline: String,
+    /// Value of a pipeline parameter, as NAME=VALUE (JSON unless the parameter is a
+    /// string); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Pipeline root: each run writes its artifacts to a new folder under it.
+    #[arg(long, default_value = "vertex_outputs")]
+    root: PathBuf,
+    /// Maximum number of tasks running at once; the number of cores by default.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+fn binary_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "vertex".to_owned())
+}
+
+fn default_image() -> String {
+    format!("{}:latest", binary_name())
+}
+
+fn default_binary() -> String {
+    format!("/usr/local/bin/{}", binary_name())
+}
+
+impl Cli {
+    /// Runs the parsed command.
+    pub fn run(self) -> Result<(), Error> {
+        match self.command {
+            Command::List => list(),
+            Command::Spec(args) => spec(args),
+            Command::Exec(args) => dispatch::exec(&args.component, &args.executor_input),
+            Command::Compile(args) => compile(args),
+            Command::Run(args) => {
+                let entry = registry::pipeline(&args.pipeline)?;
+                let pipeline = (entry.build)();
+                let graph = pipeline.graph();
+                let params = parse_params(&graph.name, &graph.inputs, &args.params)?;
+                runner::run(&graph, &params, &args.root, args.jobs)
+            }
+        }
+    }
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|error| Error::Output(format!("cannot write to standard output: {error}")))
+}
+
+fn list() -> Result<(), Error> {
+    let mut names: Vec<String> = COMPONENTS.iter().map(|c| format!("component {}\n", c.name)).collect();
+    names.sort();
+    let mut pipelines: Vec<String> = PIPELINES.iter().map(|p| format!("pipeline {}\n", p.name)).collect();
+    pipelines.sort();
+    print(&(names.concat() + &pipelines.concat()))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    write_atomically(path, text.as_bytes())
+        .map_err(|error| Error::Output(format!("cannot write `{}`: {error}", path.display())))
+}
+
+fn spec(args: SpecArgs) -> Result<(), Error> {
+    let container = args.container.container();
+    let Some(out_dir) = args.out_dir.filter(|_| args.all) else {
+        let name = args.component.unwrap_or_default();
+        let entry = registry::component(&name)?;
+        return print(&spec::component_yaml(entry, &container)?);
+    };
+    for entry in COMPONENTS.iter() {
+        let path = out_dir.join(format!("{}.yaml", entry.name));
+        write_file(&path, &spec::component_yaml(entry, &container)?)?;
+    }
+    Ok(())
+}
+
+fn compile(args: CompileArgs) -> Result<(), Error> {
+    let entry = registry::pipeline(&args.pipeline)?;
+    let pipeline = (entry.build)();
+    let graph = pipeline.graph();
+    let defaults = parse_params(&graph.name, &graph.inputs, &args.params)?;
+    let yaml = spec::pipeline_yaml(&graph, &args.container.container(), &defaults)?;
+    match args.output {
+        Some(path) => write_file(&path, &yaml),
+        None => print(&yaml),
+    }
+}
+
+/// Parses `NAME=VALUE` pipeline parameters against the pipeline's inputs.
+pub(crate) fn parse_params(
+    pipeline: &str,
+    inputs: &[crate::component::InputDef],
+    params: &[String],
+) -> Result<BTreeMap<String, Value>, Error> {
+    let mut values = BTreeMap::new();
+    for param in params {
+        let (name, text) = param
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("invalid --param `{param}`: expected NAME=VALUE")))?;
+        let input = inputs.iter().find(|input| input.name == name).ok_or_else(|| {
+            let known: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
+            Error::Usage(format!(
+                "invalid --param `{param}`: pipeline `{pipeline}` has no parameter `{name}`; its parameters: {}",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            ))
+        })?;
+        let parameter_type = parameter_type(input.kind)
+            .ok_or_else(|| Error::Usage(format!("invalid --param `{param}`: `{name}` is an artifact input")))?;
+        let value = parse_text_value(parameter_type, text)
+            .map_err(|message| Error::Usage(format!("invalid --param `{name}`: {message}")))?;
+        if values.insert(name.to_owned(), value).is_some() {
+            return Err(Error::Usage(format!("--param `{name}` is given twice")));
+        }
+    }
+    Ok(values)
+}

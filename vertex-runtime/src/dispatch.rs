@@ -1,0 +1,74 @@
+//! One component invocation, the path `BIN exec` takes on Vertex: read the executor input,
+//! decode it, call the component, write the executor output.
+//!
+//! On any failure nothing is written to `outputs.outputFile`: the file appears, through a
+//! rename, only once every output is encoded.
+
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use crate::artifact::write_atomically;
+use crate::component::Invocation;
+use crate::contract::{parse_executor_input, ExecutorOutput};
+use crate::error::Error;
+use crate::registry::{self, ComponentEntry};
+
+/// Environment variable naming the directory under which `gcs/`, `s3/` and `minio/` are
+/// mounted, `/` by default. The local runner points it into its pipeline root.
+pub const MOUNT_ROOT_ENV: &str = "VERTEX_MOUNT_ROOT";
+
+/// Runs a component on an executor input given as JSON text.
+pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
+    let entry = registry::component(component)?;
+    let input = parse_executor_input(executor_input).map_err(Error::ExecutorInput)?;
+    let output_file = PathBuf::from(&input.outputs.output_file);
+    if output_file.as_os_str().is_empty() {
+        return Err(Error::ExecutorInput("`outputs.outputFile` is empty".to_owned()));
+    }
+    let mount_root = std::env::var_os(MOUNT_ROOT_ENV).map_or_else(|| PathBuf::from("/"), PathBuf::from);
+    let span = tracing::info_span!("exec", component = entry.name);
+    let _entered = span.enter();
+    tracing::debug!(output_file = %output_file.display(), "decoding inputs");
+
+    let mut invocation = Invocation::new(entry.name, input, mount_root);
+    let output = run_catching_panics(entry, &mut invocation)?;
+    let json = serde_json::to_vec(&output).map_err(|error| Error::Output(error.to_string()))?;
+    write_atomically(&output_file, &json).map_err(|error| {
+        Error::Output(format!("cannot write the executor output to `{}`: {error}", output_file.display()))
+    })?;
+    tracing::debug!("outputs written");
+    Ok(())
+}
+
+thread_local! {
+    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Calls the component, turning a panic into [`Error::Panicked`] with its message and
+/// location. The default hook is silenced meanwhile so the panic prints one line, not two.
+fn run_catching_panics(entry: &ComponentEntry, invocation: &mut Invocation) -> Result<ExecutorOutput, Error> {
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a non-string panic payload".to_owned());
+        let located = match info.location() {
+            Some(location) => format!("{message} at {}:{}", location.file(), location.line()),
+            None => message,
+        };
+        PANIC_MESSAGE.with(|slot| *slot.borrow_mut() = Some(located));
+    }));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| (entry.run)(invocation)));
+    panic::set_hook(previous_hook);
+    result.unwrap_or_else(|_| {
+        let message = PANIC_MESSAGE.with(|slot| slot.borrow_mut().take());
+        Err(Error::Panicked {
+            component: entry.name.to_owned(),
+            message: message.unwrap_or_else(|| "unknown panic".to_owned()),
+        })
+    })
+}

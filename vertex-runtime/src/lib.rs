@@ -1,0 +1,218 @@
+//! Kubeflow Pipelines v2 and Vertex AI Pipelines components in Rust, served by one binary.
+//!
+//! A component is a plain function marked `#[vertex_component]`. Its parameters are the
+//! component's inputs, `Output<T>` arguments are its output artifacts, and its return value
+//! is its output parameter. One line in `main` turns the crate into the single container
+//! binary of every component and pipeline it defines:
+//!
+//! ```no_run
+//! use vertex_runtime::prelude::*;
+//!
+//! /// Counts the lines of a text file.
+//! ///
+//! /// # Arguments
+//! /// * `text` - the file to count
+//! /// * `skip` - lines to ignore at the top
+//! #[vertex_component]
+//! fn count_lines(text: Input<Dataset>, #[default(0)] skip: u32, report: Output<Markdown>) -> anyhow::Result<i64> {
+//!     let content = std::fs::read_to_string(text.path())?;
+//!     let lines = content.lines().skip(skip as usize).count();
+//!     report.write(format!("# {lines} lines\n"))?;
+//!     Ok(i64::try_from(lines)?)
+//! }
+//!
+//! /// Counts the lines of a text file given by its location.
+//! #[vertex_pipeline]
+//! fn line_count(p: &Pipeline, text: ArtifactRef<Dataset>) {
+//!     let counted = p.task(count_lines { text, skip: None });
+//!     p.output("lines", &counted.output);
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     vertex_runtime::main()
+//! }
+//! ```
+//!
+//! The binary then offers:
+//!
+//! - `BIN list`: the component and pipeline names;
+//! - `BIN spec count-lines --image IMAGE`: the component YAML, which
+//!   `kfp.components.load_component_from_file` loads;
+//! - `BIN exec count-lines --executor-input JSON`: what a KFP or Vertex task runs;
+//! - `BIN compile line-count -o pipeline.yaml`: the PipelineSpec to submit;
+//! - `BIN run line-count --param NAME=VALUE`: a run of the whole pipeline on this machine.
+//!
+//! # Inputs
+//!
+//! | Rust type | KFP input |
+//! |---|---|
+//! | `String` | `STRING` |
+//! | `i8` ... `i128`, `u8` ... `u128`, `isize`, `usize` | `NUMBER_INTEGER`, range-checked |
+//! | `f32`, `f64` | `NUMBER_DOUBLE` |
+//! | `bool` | `BOOLEAN` |
+//! | `Vec<T>` | `LIST` |
+//! | `BTreeMap<String, T>`, `HashMap<String, T>`, `serde_json::Value`, `#[derive(Parameter)]` structs | `STRUCT` |
+//! | `Option<T>` | an optional input of type `T` |
+//! | `Input<A>` | an input artifact of type `A` |
+//! | `Option<Input<A>>` | an optional input artifact |
+//! | `Vec<Input<A>>` | a list of input artifacts (`isArtifactList`) |
+//!
+//! An integer may arrive as `5` or `5.0`; `5.5`, `true` and `"5"` are rejected with the
+//! input's name. An absent input and a `null` one both mean "not given".
+//!
+//! A default is written `#[default(expr)]` on the argument; it is type-checked by the
+//! compiler and appears in the spec as `defaultValue`. `#[name = "kfpName"]` sets the KFP name
+//! of an argument.
+//!
+//! # Outputs
+//!
+//! `Output<A>` arguments are output artifacts. The return value is `()`, one parameter (the
+//! output `Output`), or a struct deriving [`Outputs`](derive@Outputs) whose fields are the
+//! output parameters; any of them may be wrapped in a `Result`, whose `Err` fails the task.
+//!
+//! # Exit codes
+//!
+//! See [`Error::exit_code`].
+
+#![warn(missing_docs)]
+
+pub mod artifact;
+mod cli;
+pub mod component;
+pub mod contract;
+pub mod dispatch;
+mod error;
+pub mod param;
+pub mod pipeline;
+pub mod registry;
+mod runner;
+pub mod spec;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use artifact::{
+    Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output,
+    SlicedClassificationMetrics, HTML,
+};
+pub use error::Error;
+pub use param::{Parameter, ParameterType};
+pub use pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
+
+/// Marks a function as a KFP component.
+///
+/// See the [crate documentation](crate) for the supported argument and return types.
+///
+/// Options: `name = "kfp-name"` sets the component's KFP name (by default the function name
+/// with `_` turned into `-`); `crate = "path"` sets the path of this crate for crates that
+/// re-export it.
+pub use vertex_macros::vertex_component;
+
+/// Marks a function as a KFP pipeline.
+///
+/// The first argument is the `&Pipeline` to add tasks to; every other argument is a
+/// pipeline input, a `ParamRef<T>` or an `ArtifactRef<A>`, with an optional
+/// `#[default(expr)]`.
+pub use vertex_macros::vertex_pipeline;
+
+/// Makes a struct the several output parameters of a component, one per field.
+///
+/// ```
+/// use vertex_runtime::Outputs;
+///
+/// #[derive(Outputs)]
+/// struct Scores {
+///     accuracy: f64,
+///     rows: i64,
+/// }
+/// ```
+pub use vertex_macros::Outputs;
+
+/// Makes a serde struct a `STRUCT` parameter.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use vertex_runtime::Parameter;
+///
+/// #[derive(Serialize, Deserialize, Parameter)]
+/// struct Grid {
+///     depth: u32,
+///     rate: f64,
+/// }
+/// ```
+pub use vertex_macros::Parameter;
+
+/// Everything a component or pipeline module needs, for a glob import.
+pub mod prelude {
+    pub use crate::artifact::{
+        Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model,
+        Output, SlicedClassificationMetrics, HTML,
+    };
+    pub use crate::pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
+    pub use vertex_macros::{vertex_component, vertex_pipeline, Outputs, Parameter};
+}
+
+/// Environment variable with the log filter, in `tracing-subscriber`'s `EnvFilter` syntax;
+/// `warn` by default.
+pub const LOG_ENV: &str = "VERTEX_LOG";
+
+fn init_logging() {
+    let Some(filter) = std::env::var_os(LOG_ENV) else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::new(filter.to_string_lossy());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Runs the binary's command line: the whole `main` of a crate of components.
+///
+/// It checks that component and pipeline names are unique before doing anything else,
+/// prints one `error:` line on failure, and returns the exit code of the error's kind.
+pub fn main() -> ExitCode {
+    init_logging();
+    if let Err(error) = registry::check_unique_names() {
+        return report(&error);
+    }
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout and usage errors to stderr.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+fn report(error: &Error) -> ExitCode {
+    tracing::error!(kind = error.kind(), error = %error, "failed");
+    eprintln!("error: {error}");
+    ExitCode::from(error)
+}
+
+/// Items used by the generated code. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::component::{
+        input_def, output_def, ComponentInterface, ComponentReturn, InputArg, Invocation, OutputDef,
+    };
+    pub use crate::contract::ExecutorOutput;
+    pub use crate::error::Error;
+    pub use crate::param::{decode_struct, encode_struct, Parameter, ParameterType, ValueError};
+    pub use crate::pipeline::{Bind, Binding, ComponentTask, ParamRef, Pipeline, PipelineInput, TaskId};
+    pub use crate::registry::{ComponentEntry, PipelineEntry, COMPONENTS, PIPELINES};
+    pub use crate::Output;
+    pub use linkme;
+    pub use serde_json::Value;
+    pub use std::{
+        boxed::Box, concat, module_path, ops::Deref, option::Option, result::Result, string::String,
+        stringify, vec, vec::Vec,
+    };
+}

@@ -1,0 +1,582 @@
+//! Parameter values: how each Rust type maps to a KFP parameter type and how its value is
+//! decoded from, and encoded to, the JSON of the executor input and output.
+//!
+//! KFP carries every parameter as a protobuf `Value`, which has a single number kind (a
+//! double). So a whole number may arrive as `5` or `5.0`, and numbers nested in lists and
+//! structs arrive as floats. Decoding accepts both forms, rejects fractions, booleans and
+//! strings for integers, and range-checks every integer type.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Number, Value};
+
+/// Largest magnitude up to which every whole `f64` is exact (2^53).
+const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
+/// A KFP parameter type, spelled as in the pipeline IR (`parameterType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParameterType {
+    /// `NUMBER_DOUBLE`: `f32` and `f64`.
+    NumberDouble,
+    /// `NUMBER_INTEGER`: every integer type.
+    NumberInteger,
+    /// `STRING`: `String`.
+    String,
+    /// `BOOLEAN`: `bool`.
+    Boolean,
+    /// `LIST`: `Vec<T>`.
+    List,
+    /// `STRUCT`: maps, `serde_json::Value` and structs deriving [`Parameter`](derive@crate::Parameter).
+    Struct,
+}
+
+impl ParameterType {
+    /// Returns the IR name, for example `NUMBER_INTEGER`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NumberDouble => "NUMBER_DOUBLE",
+            Self::NumberInteger => "NUMBER_INTEGER",
+            Self::String => "STRING",
+            Self::Boolean => "BOOLEAN",
+            Self::List => "LIST",
+            Self::Struct => "STRUCT",
+        }
+    }
+
+    /// Returns the Python annotation kfp shows for this type, as in `int` or `dict`.
+    pub fn python_name(self) -> &'static str {
+        match self {
+            Self::NumberDouble => "float",
+            Self::NumberInteger => "int",
+            Self::String => "str",
+            Self::Boolean => "bool",
+            Self::List => "list",
+            Self::Struct => "dict",
+        }
+    }
+}
+
+impl fmt::Display for ParameterType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ParameterType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A value that does not fit the expected parameter type.
+///
+/// `path` locates the offending part inside a list or struct value (`[2]`, `.depth`), and is
+/// empty when the whole value is at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueError {
+    path: String,
+    message: String,
+}
+
+impl ValueError {
+    /// Creates an error about the whole value.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            path: String::new(),
+            message: message.into(),
+        }
+    }
+
+    /// Creates an error for a value that is not of the `expected` kind.
+    pub fn expected(expected: &str, found: &Value) -> Self {
+        Self::new(format!("expected {expected}, got {}", describe(found)))
+    }
+
+    fn within(mut self, segment: impl fmt::Display) -> Self {
+        self.path = format!("{segment}{}", self.path);
+        self
+    }
+
+    /// Returns the location inside the value, such as `[2].depth`, or `""`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "at `{}`: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// Renders a JSON value for an error message, shortened when long.
+pub(crate) fn describe(value: &Value) -> String {
+    const MAX_CHARS: usize = 60;
+    let text = value.to_string();
+    if text.chars().count() <= MAX_CHARS {
+        return text;
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}... ({} bytes)", text.len())
+}
+
+/// A Rust type that can be a KFP parameter: a component input, a returned output, a default
+/// or a pipeline parameter.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported parameter type",
+    label = "not a KFP parameter type",
+    note = "supported: `String`, `bool`, integer types, `f32`, `f64`, `Vec<T>`, maps with `String` keys, `serde_json::Value`, and structs with `#[derive(Serialize, Deserialize, Parameter)]`"
+)]
+pub trait Parameter: Sized {
+    /// The IR type this Rust type maps to.
+    const TYPE: ParameterType;
+
+    /// Decodes a value received in an executor input.
+    fn decode(value: &Value) -> Result<Self, ValueError>;
+
+    /// Encodes the value for an executor output or a spec.
+    fn encode(&self) -> Result<Value, ValueError>;
+}
+
+impl Parameter for String {
+    const TYPE: ParameterType = ParameterType::String;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::String(text) => Ok(text.clone()),
+            other => Err(ValueError::expected("a string", other)),
+        }
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        Ok(Value::String(self.clone()))
+    }
+}
+
+impl Parameter for bool {
+    const TYPE: ParameterType = ParameterType::Boolean;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Bool(flag) => Ok(*flag),
+            other => Err(ValueError::expected("a boolean", other)),
+        }
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        Ok(Value::Bool(*self))
+    }
+}
+
+/// Reads a whole number that may be written as an integer (`5`) or a float (`5.0`).
+fn decode_whole(value: &Value) -> Result<i128, ValueError> {
+    let Value::Number(number) = value else {
+        return Err(ValueError::expected("an integer", value));
+    };
+    if let Some(int) = number.as_i64() {
+        return Ok(int.into());
+    }
+    if let Some(uint) = number.as_u64() {
+        return Ok(uint.into());
+    }
+    let float = number.as_f64().unwrap_or(f64::NAN);
+    if float.fract() != 0.0 || !float.is_finite() {
+        return Err(ValueError::expected("an integer", value));
+    }
+    if float.abs() > MAX_EXACT_FLOAT {
+        return Err(ValueError::new(format!(
+            "integer {value} is written as a float beyond ±2^53, where floats are inexact; \
+             write it without a fraction or exponent"
+        )));
+    }
+    // The float is whole and within ±2^53, so the conversion is exact.
+    Ok(float as i128)
+}
+
+macro_rules! integer_parameters {
+    ($($int:ty),* $(,)?) => {$(
+        impl Parameter for $int {
+            const TYPE: ParameterType = ParameterType::NumberInteger;
+
+            fn decode(value: &Value) -> Result<Self, ValueError> {
+                let whole = decode_whole(value)?;
+                <$int>::try_from(whole).map_err(|_| {
+                    ValueError::new(format!(
+                        "integer {whole} is out of range for `{}` ({} to {})",
+                        stringify!($int),
+                        <$int>::MIN,
+                        <$int>::MAX
+                    ))
+                })
+            }
+
+            fn encode(&self) -> Result<Value, ValueError> {
+                encode_integer(i128::try_from(*self).ok())
+            }
+        }
+    )*};
+}
+
+integer_parameters!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+fn encode_integer(value: Option<i128>) -> Result<Value, ValueError> {
+    let value = value.ok_or_else(|| ValueError::new("integer does not fit in JSON"))?;
+    if let Ok(int) = i64::try_from(value) {
+        return Ok(Value::from(int));
+    }
+    u64::try_from(value)
+        .map(Value::from)
+        .map_err(|_| ValueError::new(format!("integer {value} does not fit in a JSON number")))
+}
+
+fn decode_float(value: &Value) -> Result<f64, ValueError> {
+    match value {
+        Value::Number(number) => number
+            .as_f64()
+            .ok_or_else(|| ValueError::expected("a number", value)),
+        other => Err(ValueError::expected("a number", other)),
+    }
+}
+
+fn encode_float(value: f64) -> Result<Value, ValueError> {
+    Number::from_f64(value)
+        .map(Value::Number)
+        .ok_or_else(|| ValueError::new(format!("{value} is not a finite number, which JSON cannot represent")))
+}
+
+impl Parameter for f64 {
+    const TYPE: ParameterType = ParameterType::NumberDouble;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        decode_float(value)
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        encode_float(*self)
+    }
+}
+
+impl Parameter for f32 {
+    const TYPE: ParameterType = ParameterType::NumberDouble;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        let float = decode_float(value)?;
+        if float.abs() > f64::from(f32::MAX) {
+            return Err(ValueError::new(format!(
+                "number {value} is out of range for `f32` (±{:e})",
+                f32::MAX
+            )));
+        }
+        // In range, so the cast only rounds to the nearest `f32`.
+        Ok(float as f32)
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        encode_float(f64::from(*self))
+    }
+}
+
+impl<T: Parameter> Parameter for Vec<T> {
+    const TYPE: ParameterType = ParameterType::List;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        let Value::Array(items) = value else {
+            return Err(ValueError::expected("a list", value));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| T::decode(item).map_err(|e| e.within(format_args!("[{index}]"))))
+            .collect()
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        let items = self
+            .iter()
+            .enumerate()
+            .map(|(index, item)| item.encode().map_err(|e| e.within(format_args!("[{index}]"))))
+            .collect::<Result<_, _>>()?;
+        Ok(Value::Array(items))
+    }
+}
+
+fn decode_object<'v>(value: &'v Value) -> Result<&'v Map<String, Value>, ValueError> {
+    match value {
+        Value::Object(fields) => Ok(fields),
+        other => Err(ValueError::expected("a JSON object", other)),
+    }
+}
+
+fn decode_entries<T: Parameter, M: FromIterator<(String, T)>>(value: &Value) -> Result<M, ValueError> {
+    decode_object(value)?
+        .iter()
+        .map(|(key, item)| {
+            let decoded = T::decode(item).map_err(|e| e.within(format_args!(".{key}")))?;
+            Ok((key.clone(), decoded))
+        })
+        .collect()
+}
+
+fn encode_entries<'a, T: Parameter + 'a>(
+    entries: impl Iterator<Item = (&'a String, &'a T)>,
+) -> Result<Value, ValueError> {
+    let fields = entries
+        .map(|(key, item)| {
+            let encoded = item.encode().map_err(|e| e.within(format_args!(".{key}")))?;
+            Ok((key.clone(), encoded))
+        })
+        .collect::<Result<Map<_, _>, ValueError>>()?;
+    Ok(Value::Object(fields))
+}
+
+impl<T: Parameter> Parameter for BTreeMap<String, T> {
+    const TYPE: ParameterType = ParameterType::Struct;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        decode_entries(value)
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        encode_entries(self.iter())
+    }
+}
+
+impl<T: Parameter, S: std::hash::BuildHasher + Default> Parameter for HashMap<String, T, S> {
+    const TYPE: ParameterType = ParameterType::Struct;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        decode_entries(value)
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        let sorted: BTreeMap<&String, &T> = self.iter().collect();
+        encode_entries(sorted.into_iter())
+    }
+}
+
+impl Parameter for Value {
+    const TYPE: ParameterType = ParameterType::Struct;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        decode_object(value)?;
+        Ok(whole_floats_to_integers(value.clone()))
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        decode_object(self)?;
+        Ok(self.clone())
+    }
+}
+
+impl Parameter for Map<String, Value> {
+    const TYPE: ParameterType = ParameterType::Struct;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        match whole_floats_to_integers(value.clone()) {
+            Value::Object(fields) => Ok(fields),
+            other => Err(ValueError::expected("a JSON object", &other)),
+        }
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        Ok(Value::Object(self.clone()))
+    }
+}
+
+/// Rewrites every whole float within ±2^53 as an integer, recursively, so that serde can
+/// decode `{"depth": 4.0}` into an integer field. Float fields accept integers, so nothing
+/// that decoded before fails after.
+pub fn whole_floats_to_integers(value: Value) -> Value {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            if float.fract() == 0.0 && float.abs() <= MAX_EXACT_FLOAT {
+                // Whole and within ±2^53, so the conversion is exact.
+                Value::from(float as i64)
+            } else {
+                Value::Number(number)
+            }
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_floats_to_integers).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, item)| (key, whole_floats_to_integers(item)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Decodes a serde struct from a STRUCT value; used by `#[derive(Parameter)]`.
+pub fn decode_struct<T: DeserializeOwned>(value: &Value) -> Result<T, ValueError> {
+    decode_object(value)?;
+    let normalized = whole_floats_to_integers(value.clone());
+    serde_path_to_error::deserialize(normalized).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        if path == "." {
+            ValueError::new(message)
+        } else {
+            ValueError::new(message).within(format_args!(".{path}"))
+        }
+    })
+}
+
+/// Encodes a serde struct as a STRUCT value; used by `#[derive(Parameter)]`.
+pub fn encode_struct<T: Serialize>(value: &T) -> Result<Value, ValueError> {
+    let encoded = serde_json::to_value(value).map_err(|e| ValueError::new(e.to_string()))?;
+    decode_object(&encoded)?;
+    Ok(encoded)
+}
+
+/// Parses a command-line value of a pipeline parameter: the text itself for `STRING`, JSON
+/// for every other type, checked against the type.
+pub fn parse_text_value(parameter_type: ParameterType, text: &str) -> Result<Value, String> {
+    if parameter_type == ParameterType::String {
+        return Ok(Value::String(text.to_owned()));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|error| format!("`{text}` is not valid JSON for a {parameter_type} value: {error}"))?;
+    check_type(parameter_type, &value).map_err(|error| format!("`{text}`: {error}"))?;
+    Ok(value)
+}
+
+/// Checks that a JSON value fits a parameter type.
+pub fn check_type(parameter_type: ParameterType, value: &Value) -> Result<(), ValueError> {
+    match parameter_type {
+        ParameterType::NumberInteger => decode_whole(value).map(drop),
+        ParameterType::NumberDouble => decode_float(value).map(drop),
+        ParameterType::String => String::decode(value).map(drop),
+        ParameterType::Boolean => bool::decode(value).map(drop),
+        ParameterType::List => match value {
+            Value::Array(_) => Ok(()),
+            other => Err(ValueError::expected("a list", other)),
+        },
+        ParameterType::Struct => decode_object(value).map(drop),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn integer_accepts_whole_float() {
+        assert_eq!(i64::decode(&json!(5.0)), Ok(5));
+        assert_eq!(i64::decode(&json!(5)), Ok(5));
+        assert_eq!(i64::decode(&json!(-0.0)), Ok(0));
+    }
+
+    #[test]
+    fn integer_rejects_fraction_bool_string() {
+        for bad in [json!(5.5), json!(true), json!("5"), json!(null), json!([5])] {
+            let error = i64::decode(&bad).unwrap_err();
+            assert!(error.to_string().starts_with("expected an integer"), "{error}");
+        }
+    }
+
+    #[test]
+    fn integer_range_is_checked_per_type() {
+        assert_eq!(u8::decode(&json!(255)), Ok(255));
+        let error = u8::decode(&json!(256)).unwrap_err().to_string();
+        assert_eq!(error, "integer 256 is out of range for `u8` (0 to 255)");
+        assert!(u64::decode(&json!(-1)).is_err());
+        assert_eq!(i8::decode(&json!(-128.0)), Ok(-128));
+        assert_eq!(u64::decode(&json!(u64::MAX)), Ok(u64::MAX));
+        assert_eq!(i64::decode(&json!(i64::MIN)), Ok(i64::MIN));
+    }
+
+    #[test]
+    fn integer_float_beyond_two_pow_53_rejected() {
+        let error = i64::decode(&json!(1e17)).unwrap_err().to_string();
+        assert!(error.contains("beyond ±2^53"), "{error}");
+        assert_eq!(i64::decode(&json!(9_007_199_254_740_992.0)), Ok(1 << 53));
+    }
+
+    #[test]
+    fn integer_encodes_without_fraction() {
+        assert_eq!(20i64.encode().unwrap().to_string(), "20");
+        assert_eq!(u64::MAX.encode().unwrap().to_string(), u64::MAX.to_string());
+        assert!(i128::MAX.encode().is_err());
+    }
+
+    #[test]
+    fn float_accepts_integer() {
+        assert_eq!(f64::decode(&json!(3)), Ok(3.0));
+        assert_eq!(f32::decode(&json!(0.25)), Ok(0.25));
+        assert!(f32::decode(&json!(1e300)).is_err());
+        assert!(f64::decode(&json!("3")).is_err());
+    }
+
+    #[test]
+    fn float_nan_cannot_encode() {
+        let error = f64::NAN.encode().unwrap_err().to_string();
+        assert!(error.contains("not a finite number"), "{error}");
+        assert_eq!(3.0f64.encode().unwrap().to_string(), "3.0");
+    }
+
+    #[test]
+    fn list_elements_decode_with_index() {
+        assert_eq!(Vec::<i64>::decode(&json!([1.0, 2])), Ok(vec![1, 2]));
+        let error = Vec::<i64>::decode(&json!([1, 2.5])).unwrap_err();
+        assert_eq!(error.path(), "[1]");
+    }
+
+    #[test]
+    fn map_values_decode_with_key() {
+        let map = BTreeMap::<String, u8>::decode(&json!({"a": 1.0})).unwrap();
+        assert_eq!(map["a"], 1);
+        let error = HashMap::<String, u8>::decode(&json!({"a": 300})).unwrap_err();
+        assert_eq!(error.path(), ".a");
+    }
+
+    #[test]
+    fn value_parameter_requires_object() {
+        assert!(Value::decode(&json!([1])).is_err());
+        assert_eq!(Value::decode(&json!({"d": 4.0})), Ok(json!({"d": 4})));
+    }
+
+    #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+    struct Config {
+        depth: u32,
+        rate: f64,
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn struct_whole_floats_fill_integer_fields() {
+        let value = json!({"depth": 4.0, "rate": 1, "tags": ["a"]});
+        let config: Config = decode_struct(&value).unwrap();
+        assert_eq!(config.depth, 4);
+        assert_eq!(config.rate, 1.0);
+    }
+
+    #[test]
+    fn struct_error_names_field() {
+        let value = json!({"depth": 4.5, "rate": 1, "tags": []});
+        let error = decode_struct::<Config>(&value).unwrap_err();
+        assert_eq!(error.path(), ".depth");
+    }
+
+    #[test]
+    fn text_value_parsed_by_type() {
+        assert_eq!(parse_text_value(ParameterType::String, "5"), Ok(json!("5")));
+        assert_eq!(parse_text_value(ParameterType::NumberInteger, "5"), Ok(json!(5)));
+        assert_eq!(parse_text_value(ParameterType::List, "[1, 2]"), Ok(json!([1, 2])));
+        let error = parse_text_value(ParameterType::NumberInteger, "2.5").unwrap_err();
+        assert_eq!(error, "`2.5`: expected an integer, got 2.5");
+        let error = parse_text_value(ParameterType::Boolean, "yes").unwrap_err();
+        assert!(error.starts_with("`yes` is not valid JSON for a BOOLEAN value"), "{error}");
+    }
+}

@@ -1,0 +1,534 @@
+//! Pipelines: tasks wired by typed references to pipeline inputs, constants and upstream
+//! outputs.
+//!
+//! `#[vertex_component]` generates, beside each component function, a struct of the same
+//! name with one field per input. A pipeline creates a task from it with
+//! [`Pipeline::task`]; a missing required input is a missing field, and an output of the
+//! wrong type is a type mismatch, both reported by `cargo build`.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::artifact::ArtifactType;
+use crate::component::{ArtifactSchema, ComponentInterface, InputDef, ValueKind};
+use crate::param::{Parameter, ParameterType, ValueError};
+use crate::registry::ComponentEntry;
+
+/// The key of a task in its pipeline, such as `train` or `train-2`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(String);
+
+impl TaskId {
+    /// Returns the key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a parameter value comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamSource {
+    /// A constant, already encoded.
+    Constant(Value),
+    /// A constant that could not be encoded; compiling the pipeline reports it.
+    Invalid(String),
+    /// An input of the pipeline.
+    PipelineInput(String),
+    /// An output parameter of an upstream task.
+    TaskOutput {
+        /// The producing task.
+        task: TaskId,
+        /// Its output's name.
+        output: String,
+    },
+}
+
+/// Where an artifact comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArtifactSource {
+    /// An input of the pipeline.
+    PipelineInput(String),
+    /// An output artifact of an upstream task.
+    TaskOutput {
+        /// The producing task.
+        task: TaskId,
+        /// Its output's name.
+        output: String,
+    },
+}
+
+/// A typed reference to a parameter value of type `T`: a constant, a pipeline input or an
+/// upstream task's output.
+pub struct ParamRef<T> {
+    source: ParamSource,
+    value_type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for ParamRef<T> {
+    fn clone(&self) -> Self {
+        Self {
+            source: self.source.clone(),
+            value_type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for ParamRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl<T> ParamRef<T> {
+    fn from_source(source: ParamSource) -> Self {
+        Self {
+            source,
+            value_type: PhantomData,
+        }
+    }
+
+    /// References an output parameter of a task.
+    pub fn task_output(task: &TaskId, output: &str) -> Self {
+        Self::from_source(ParamSource::TaskOutput {
+            task: task.clone(),
+            output: output.to_owned(),
+        })
+    }
+
+    /// Returns where the value comes from.
+    pub fn source(&self) -> &ParamSource {
+        &self.source
+    }
+}
+
+impl<T: Parameter> ParamRef<T> {
+    /// A constant value.
+    pub fn constant(value: T) -> Self {
+        Self::from_source(match value.encode() {
+            Ok(encoded) => ParamSource::Constant(encoded),
+            Err(error) => ParamSource::Invalid(error.to_string()),
+        })
+    }
+}
+
+impl<T: Parameter> From<T> for ParamRef<T> {
+    fn from(value: T) -> Self {
+        Self::constant(value)
+    }
+}
+
+impl From<&str> for ParamRef<String> {
+    fn from(value: &str) -> Self {
+        Self::constant(value.to_owned())
+    }
+}
+
+/// A typed reference to an artifact of type `A`: a pipeline input or an upstream output.
+pub struct ArtifactRef<A> {
+    source: ArtifactSource,
+    artifact_type: PhantomData<fn() -> A>,
+}
+
+impl<A> Clone for ArtifactRef<A> {
+    fn clone(&self) -> Self {
+        Self {
+            source: self.source.clone(),
+            artifact_type: PhantomData,
+        }
+    }
+}
+
+impl<A> fmt::Debug for ArtifactRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl<A: ArtifactType> ArtifactRef<A> {
+    /// References an output artifact of a task.
+    pub fn task_output(task: &TaskId, output: &str) -> Self {
+        Self {
+            source: ArtifactSource::TaskOutput {
+                task: task.clone(),
+                output: output.to_owned(),
+            },
+            artifact_type: PhantomData,
+        }
+    }
+
+    /// Returns where the artifact comes from.
+    pub fn source(&self) -> &ArtifactSource {
+        &self.source
+    }
+}
+
+/// A typed reference to a list of artifacts of type `A`, from a pipeline input.
+pub struct ArtifactListRef<A> {
+    source: ArtifactSource,
+    artifact_type: PhantomData<fn() -> A>,
+}
+
+impl<A> Clone for ArtifactListRef<A> {
+    fn clone(&self) -> Self {
+        Self {
+            source: self.source.clone(),
+            artifact_type: PhantomData,
+        }
+    }
+}
+
+/// How one task input is bound; `None` leaves an optional input unset.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Binding {
+    /// A parameter input.
+    Parameter(ParamSource),
+    /// An artifact input.
+    Artifact(ArtifactSource),
+}
+
+/// A reference that can be bound to a task input; implemented by the field types of the
+/// structs that `#[vertex_component]` generates.
+pub trait Bind {
+    /// Returns the binding, or `None` for an unset optional input.
+    fn binding(self) -> Option<Binding>;
+}
+
+impl<T> Bind for ParamRef<T> {
+    fn binding(self) -> Option<Binding> {
+        Some(Binding::Parameter(self.source))
+    }
+}
+
+impl<A> Bind for ArtifactRef<A> {
+    fn binding(self) -> Option<Binding> {
+        Some(Binding::Artifact(self.source))
+    }
+}
+
+impl<A> Bind for ArtifactListRef<A> {
+    fn binding(self) -> Option<Binding> {
+        Some(Binding::Artifact(self.source))
+    }
+}
+
+impl<B: Bind> Bind for Option<B> {
+    fn binding(self) -> Option<Binding> {
+        self.and_then(Bind::binding)
+    }
+}
+
+/// The inputs of one task of a component; implemented by the struct that
+/// `#[vertex_component]` generates beside the function.
+pub trait ComponentTask {
+    /// References to the task's outputs.
+    type Outputs;
+
+    /// Returns the registered component.
+    fn entry() -> &'static ComponentEntry;
+
+    /// Returns the binding of each input, by KFP name.
+    fn bindings(self) -> Vec<(&'static str, Option<Binding>)>;
+
+    /// Returns references to the outputs of the task `task`.
+    fn outputs(task: &TaskId) -> Self::Outputs;
+}
+
+/// A pipeline input: a parameter or an artifact reference declared by a
+/// `#[vertex_pipeline]` function argument.
+pub trait PipelineInput: Sized {
+    /// The value type of a default, for parameters.
+    type Value;
+
+    /// Declares the input on the pipeline and returns a reference to it.
+    fn declare(
+        pipeline: &Pipeline,
+        name: &str,
+        default: Option<Result<Value, ValueError>>,
+        description: Option<&str>,
+    ) -> Self;
+}
+
+impl<T: Parameter> PipelineInput for ParamRef<T> {
+    type Value = T;
+
+    fn declare(
+        pipeline: &Pipeline,
+        name: &str,
+        default: Option<Result<Value, ValueError>>,
+        description: Option<&str>,
+    ) -> Self {
+        pipeline.declare_input(name, ValueKind::Parameter(T::TYPE), default, description);
+        Self::from_source(ParamSource::PipelineInput(name.to_owned()))
+    }
+}
+
+impl<A: ArtifactType> PipelineInput for ArtifactRef<A> {
+    type Value = ();
+
+    fn declare(pipeline: &Pipeline, name: &str, _: Option<Result<Value, ValueError>>, description: Option<&str>) -> Self {
+        let kind = ValueKind::Artifact {
+            schema: ArtifactSchema::of::<A>(),
+            list: false,
+        };
+        pipeline.declare_input(name, kind, None, description);
+        Self {
+            source: ArtifactSource::PipelineInput(name.to_owned()),
+            artifact_type: PhantomData,
+        }
+    }
+}
+
+/// A value that can be an output of a pipeline.
+pub trait PipelineOutput {
+    /// Returns the output's kind and source.
+    fn output(&self) -> (ValueKind, Binding);
+}
+
+impl<T: Parameter> PipelineOutput for ParamRef<T> {
+    fn output(&self) -> (ValueKind, Binding) {
+        (ValueKind::Parameter(T::TYPE), Binding::Parameter(self.source.clone()))
+    }
+}
+
+impl<A: ArtifactType> PipelineOutput for ArtifactRef<A> {
+    fn output(&self) -> (ValueKind, Binding) {
+        let kind = ValueKind::Artifact {
+            schema: ArtifactSchema::of::<A>(),
+            list: false,
+        };
+        (kind, Binding::Artifact(self.source.clone()))
+    }
+}
+
+/// One task of a pipeline graph.
+#[derive(Clone, Debug)]
+pub struct TaskNode {
+    /// The task key.
+    pub id: TaskId,
+    /// The component it runs.
+    pub component: &'static ComponentEntry,
+    /// The component's interface.
+    pub interface: ComponentInterface,
+    /// Bound inputs by name; unset optional inputs are left out.
+    pub inputs: Vec<(String, Binding)>,
+    /// Tasks that must finish first, beyond those whose outputs are inputs.
+    pub after: BTreeSet<TaskId>,
+    /// The name shown in the UI, when set.
+    pub display_name: Option<String>,
+    /// Whether the orchestrator may reuse cached outputs (on by default).
+    pub caching: bool,
+}
+
+impl TaskNode {
+    /// Returns every task this one depends on: producers of its inputs and `after` tasks.
+    pub fn dependencies(&self) -> BTreeSet<TaskId> {
+        let producers = self.inputs.iter().filter_map(|(_, binding)| match binding {
+            Binding::Parameter(ParamSource::TaskOutput { task, .. })
+            | Binding::Artifact(ArtifactSource::TaskOutput { task, .. }) => Some(task.clone()),
+            _ => None,
+        });
+        producers.chain(self.after.iter().cloned()).collect()
+    }
+}
+
+/// A pipeline output: its name, kind and source.
+#[derive(Clone, Debug)]
+pub struct OutputNode {
+    /// The output's name.
+    pub name: String,
+    /// Parameter or artifact, and its type.
+    pub kind: ValueKind,
+    /// Where it comes from.
+    pub source: Binding,
+}
+
+/// The graph a pipeline function builds.
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// The KFP name.
+    pub name: String,
+    /// From the doc comment.
+    pub description: Option<String>,
+    /// Pipeline inputs in declaration order.
+    pub inputs: Vec<InputDef>,
+    /// Tasks in creation order, which is a topological order.
+    pub tasks: Vec<TaskNode>,
+    /// Pipeline outputs.
+    pub outputs: Vec<OutputNode>,
+    pub(crate) task_counts: HashMap<String, usize>,
+}
+
+/// A pipeline under construction. `#[vertex_pipeline]` creates one and passes it to the
+/// pipeline function.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    graph: Rc<RefCell<Graph>>,
+}
+
+impl Pipeline {
+    /// Creates an empty pipeline.
+    pub fn new(name: &str, description: Option<&str>) -> Self {
+        let graph = Graph {
+            name: name.to_owned(),
+            description: description.map(str::to_owned),
+            ..Graph::default()
+        };
+        Self {
+            graph: Rc::new(RefCell::new(graph)),
+        }
+    }
+
+    fn declare_input(
+        &self,
+        name: &str,
+        kind: ValueKind,
+        default: Option<Result<Value, ValueError>>,
+        description: Option<&str>,
+    ) {
+        let default = default.map(|encoded| {
+            // A default that cannot be encoded is a programming error in the pipeline.
+            encoded.unwrap_or_else(|error| panic!("the default of pipeline input `{name}` cannot be encoded: {error}"))
+        });
+        self.graph.borrow_mut().inputs.push(InputDef {
+            name: name.to_owned(),
+            kind,
+            optional: default.is_some(),
+            default,
+            description: description.map(str::to_owned),
+        });
+    }
+
+    /// Declares a pipeline input; called by generated code.
+    pub fn input<I: PipelineInput>(
+        &self,
+        name: &str,
+        default: Option<Result<Value, ValueError>>,
+        description: Option<&str>,
+    ) -> I {
+        I::declare(self, name, default, description)
+    }
+
+    /// Adds a task running a component, and returns it with references to its outputs.
+    ///
+    /// The task key is the component name, with `-2`, `-3`, ... for repeated components.
+    pub fn task<C: ComponentTask>(&self, component: C) -> Task<C::Outputs> {
+        let entry = C::entry();
+        let interface = (entry.interface)();
+        let mut graph = self.graph.borrow_mut();
+        let count = graph.task_counts.entry(entry.name.to_owned()).or_insert(0);
+        *count += 1;
+        let key = match *count {
+            1 => entry.name.to_owned(),
+            n => format!("{}-{n}", entry.name),
+        };
+        let id = TaskId(key);
+        let inputs = component
+            .bindings()
+            .into_iter()
+            .filter_map(|(name, binding)| Some((name.to_owned(), binding?)))
+            .collect();
+        graph.tasks.push(TaskNode {
+            id: id.clone(),
+            component: entry,
+            interface,
+            inputs,
+            after: BTreeSet::new(),
+            display_name: None,
+            caching: true,
+        });
+        Task {
+            outputs: C::outputs(&id),
+            id,
+            graph: Rc::clone(&self.graph),
+        }
+    }
+
+    /// Declares a pipeline output named `name`, taken from a task output.
+    pub fn output(&self, name: &str, value: &impl PipelineOutput) {
+        let (kind, source) = value.output();
+        self.graph.borrow_mut().outputs.push(OutputNode {
+            name: name.to_owned(),
+            kind,
+            source,
+        });
+    }
+
+    /// Returns the graph built so far.
+    pub fn graph(&self) -> std::cell::Ref<'_, Graph> {
+        self.graph.borrow()
+    }
+}
+
+/// A task of a pipeline. It dereferences to its outputs, so `task.output` or
+/// `task.model` reference them.
+pub struct Task<O> {
+    id: TaskId,
+    graph: Rc<RefCell<Graph>>,
+    outputs: O,
+}
+
+impl<O> Task<O> {
+    /// Returns the task key.
+    pub fn id(&self) -> &TaskId {
+        &self.id
+    }
+
+    fn update(&self, change: impl FnOnce(&mut TaskNode)) -> &Self {
+        let mut graph = self.graph.borrow_mut();
+        if let Some(node) = graph.tasks.iter_mut().find(|node| node.id == self.id) {
+            change(node);
+        }
+        self
+    }
+
+    /// Runs this task only after `other` has finished.
+    pub fn after<P>(&self, other: &Task<P>) -> &Self {
+        let other = other.id.clone();
+        self.update(|node| {
+            node.after.insert(other);
+        })
+    }
+
+    /// Sets the name shown for this task in the UI.
+    pub fn set_display_name(&self, name: &str) -> &Self {
+        self.update(|node| node.display_name = Some(name.to_owned()))
+    }
+
+    /// Turns reuse of cached outputs on or off for this task.
+    pub fn set_caching(&self, enabled: bool) -> &Self {
+        self.update(|node| node.caching = enabled)
+    }
+}
+
+impl<O> Deref for Task<O> {
+    type Target = O;
+
+    fn deref(&self) -> &O {
+        &self.outputs
+    }
+}
+
+/// The IR type of a pipeline parameter kind; `None` for artifacts.
+pub(crate) fn parameter_type(kind: ValueKind) -> Option<ParameterType> {
+    match kind {
+        ValueKind::Parameter(parameter_type) => Some(parameter_type),
+        ValueKind::Artifact { .. } => None,
+    }
+}
+
+/// Returns the key of the only task of a component's own spec, which is the component name.
+pub(crate) fn single_task_id(name: &str) -> TaskId {
+    TaskId(name.to_owned())
+}

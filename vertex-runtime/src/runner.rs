@@ -1,0 +1,387 @@
+//! The local runner: runs every task of a pipeline as a child process of this binary, the
+//! way a KFP orchestrator does, with artifacts under a local pipeline root.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value};
+
+use crate::component::ValueKind;
+use crate::contract::{ArtifactList, ExecutorInput, ExecutorOutput, OutputParameter, RuntimeArtifact};
+use crate::dispatch::MOUNT_ROOT_ENV;
+use crate::error::Error;
+use crate::pipeline::{ArtifactSource, Binding, Graph, ParamSource, TaskId, TaskNode};
+
+/// Lines of a failed task's log shown in the error.
+const LOG_TAIL_LINES: usize = 10;
+
+#[derive(Debug)]
+enum Status {
+    Pending,
+    Running,
+    Succeeded(ExecutorOutput),
+    Failed(String),
+    Skipped(TaskId),
+}
+
+struct TaskRun {
+    status: Status,
+    duration: Duration,
+    directory: PathBuf,
+}
+
+struct Finished {
+    index: usize,
+    duration: Duration,
+    result: Result<ExecutorOutput, String>,
+}
+
+/// Runs a pipeline graph with the given parameter values under `root`.
+pub(crate) fn run(graph: &Graph, params: &BTreeMap<String, Value>, root: &Path, jobs: Option<usize>) -> Result<(), Error> {
+    let values = resolve_parameters(graph, params)?;
+    let root = std::path::absolute(root)
+        .map_err(|error| Error::Usage(format!("invalid --root `{}`: {error}", root.display())))?;
+    let run_name = format!("{}-{}", graph.name, timestamp());
+    let run_dir = root.join(&run_name);
+    std::fs::create_dir_all(&run_dir)
+        .map_err(|error| Error::Output(format!("cannot create `{}`: {error}", run_dir.display())))?;
+    let jobs = jobs
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .max(1);
+    eprintln!("run {run_name}: {} tasks, up to {jobs} at once, in {}", graph.tasks.len(), run_dir.display());
+
+    let mut runs: Vec<TaskRun> = graph
+        .tasks
+        .iter()
+        .map(|task| TaskRun {
+            status: Status::Pending,
+            duration: Duration::ZERO,
+            directory: run_dir.join(task.id.as_str()),
+        })
+        .collect();
+    let executable = std::env::current_exe()
+        .map_err(|error| Error::Pipeline(format!("cannot locate this binary: {error}")))?;
+    let (sender, receiver) = mpsc::channel::<Finished>();
+    let mut running = 0;
+    loop {
+        skip_dependents_of_failures(graph, &mut runs);
+        for index in ready_tasks(graph, &runs) {
+            if running == jobs {
+                break;
+            }
+            let input = executor_input(graph, &runs, &values, index);
+            runs[index].status = Status::Running;
+            running += 1;
+            let task = &graph.tasks[index];
+            eprintln!("[{}] started", task.id);
+            let spawned = spawn(&executable, &root, task, &runs[index].directory, input, index, sender.clone());
+            if let Err(message) = spawned {
+                running -= 1;
+                runs[index].status = Status::Failed(message);
+            }
+        }
+        if running == 0 {
+            break;
+        }
+        let finished = receiver
+            .recv()
+            .map_err(|error| Error::Pipeline(format!("lost track of running tasks: {error}")))?;
+        running -= 1;
+        let run = &mut runs[finished.index];
+        run.duration = finished.duration;
+        let id = &graph.tasks[finished.index].id;
+        run.status = match finished.result {
+            Ok(output) => {
+                eprintln!("[{id}] succeeded in {}", format_duration(finished.duration));
+                Status::Succeeded(output)
+            }
+            Err(message) => {
+                eprintln!("[{id}] failed in {}", format_duration(finished.duration));
+                Status::Failed(message)
+            }
+        };
+    }
+    print!("{}", summary(graph, &runs));
+    let failures: Vec<String> = graph
+        .tasks
+        .iter()
+        .zip(&runs)
+        .filter_map(|(task, run)| match &run.status {
+            Status::Failed(message) => Some(format!("task `{}` {message}", task.id)),
+            _ => None,
+        })
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Pipeline(format!("pipeline `{}` failed: {}", graph.name, failures.join("\n"))))
+    }
+}
+
+/// Takes each pipeline parameter from the command line, else its default.
+fn resolve_parameters(graph: &Graph, params: &BTreeMap<String, Value>) -> Result<Map<String, Value>, Error> {
+    let mut values = Map::new();
+    for input in &graph.inputs {
+        if matches!(input.kind, ValueKind::Artifact { .. }) {
+            // NOTE: pipeline-level artifact inputs have no local source yet.
+            return Err(Error::Usage(format!(
+                "pipeline input `{}` is an artifact, which the local runner cannot supply",
+                input.name
+            )));
+        }
+        match params.get(&input.name).or(input.default.as_ref()) {
+            Some(value) => {
+                values.insert(input.name.clone(), value.clone());
+            }
+            None if input.optional => {}
+            None => {
+                return Err(Error::Usage(format!(
+                    "pipeline `{}` needs a value for parameter `{}`: pass --param {}=VALUE",
+                    graph.name, input.name, input.name
+                )))
+            }
+        }
+    }
+    Ok(values)
+}
+
+fn timestamp() -> String {
+    let text = humantime::format_rfc3339_micros(SystemTime::now()).to_string();
+    text.trim_end_matches('Z').replace(['T', ':', '.'], "-")
+}
+
+fn format_duration(duration: Duration) -> String {
+    if duration < Duration::from_secs(10) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+fn index_of(graph: &Graph, id: &TaskId) -> usize {
+    // Bindings only reference tasks created earlier in the same pipeline.
+    graph.tasks.iter().position(|task| &task.id == id).unwrap_or(usize::MAX)
+}
+
+fn ready_tasks(graph: &Graph, runs: &[TaskRun]) -> Vec<usize> {
+    (0..graph.tasks.len())
+        .filter(|&index| matches!(runs[index].status, Status::Pending))
+        .filter(|&index| {
+            graph.tasks[index].dependencies().iter().all(|dependency| {
+                let dependency = index_of(graph, dependency);
+                matches!(runs.get(dependency).map(|run| &run.status), Some(Status::Succeeded(_)))
+            })
+        })
+        .collect()
+}
+
+fn skip_dependents_of_failures(graph: &Graph, runs: &mut [TaskRun]) {
+    for index in 0..graph.tasks.len() {
+        if !matches!(runs[index].status, Status::Pending) {
+            continue;
+        }
+        let blocked = graph.tasks[index].dependencies().into_iter().find(|dependency| {
+            let dependency = index_of(graph, dependency);
+            matches!(
+                runs.get(dependency).map(|run| &run.status),
+                Some(Status::Failed(_) | Status::Skipped(_))
+            )
+        });
+        if let Some(dependency) = blocked {
+            eprintln!("[{}] skipped: upstream task `{dependency}` did not succeed", graph.tasks[index].id);
+            runs[index].status = Status::Skipped(dependency);
+        }
+    }
+}
+
+fn upstream_output<'a>(graph: &Graph, runs: &'a [TaskRun], task: &TaskId) -> Option<&'a ExecutorOutput> {
+    match &runs.get(index_of(graph, task))?.status {
+        Status::Succeeded(output) => Some(output),
+        _ => None,
+    }
+}
+
+fn artifact_type(kind: ValueKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        ValueKind::Artifact { schema, .. } => Some((schema.title, schema.version)),
+        ValueKind::Parameter(_) => None,
+    }
+}
+
+/// Builds the executor input of one task from constants, parameters and upstream outputs.
+fn executor_input(graph: &Graph, runs: &[TaskRun], values: &Map<String, Value>, index: usize) -> ExecutorInput {
+    let task = &graph.tasks[index];
+    let directory = &runs[index].directory;
+    let mut input = ExecutorInput::default();
+    for (name, binding) in &task.inputs {
+        match binding {
+            Binding::Parameter(ParamSource::Constant(value)) => {
+                input.inputs.parameter_values.insert(name.clone(), value.clone());
+            }
+            Binding::Parameter(ParamSource::PipelineInput(parameter)) => {
+                if let Some(value) = values.get(parameter) {
+                    input.inputs.parameter_values.insert(name.clone(), value.clone());
+                }
+            }
+            Binding::Parameter(ParamSource::TaskOutput { task, output }) => {
+                let value = upstream_output(graph, runs, task).and_then(|out| out.parameter_values.get(output));
+                if let Some(value) = value {
+                    input.inputs.parameter_values.insert(name.clone(), value.clone());
+                }
+            }
+            Binding::Parameter(ParamSource::Invalid(_)) | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
+            Binding::Artifact(ArtifactSource::TaskOutput { task: producer, output }) => {
+                let produced = upstream_output(graph, runs, producer)
+                    .and_then(|out| out.artifacts.get(output))
+                    .and_then(|list| list.artifacts.first());
+                let kind = graph.tasks[index_of(graph, producer)]
+                    .interface
+                    .outputs
+                    .iter()
+                    .find(|o| &o.name == output)
+                    .and_then(|o| artifact_type(o.kind));
+                if let (Some(artifact), Some((title, version))) = (produced, kind) {
+                    let artifact = artifact.clone().with_type(title, version);
+                    input.inputs.artifacts.insert(name.clone(), ArtifactList::new(vec![artifact]));
+                }
+            }
+        }
+    }
+    for output in &task.interface.outputs {
+        let path = directory.join(&output.name).to_string_lossy().into_owned();
+        match artifact_type(output.kind) {
+            Some((title, version)) => {
+                let artifact = RuntimeArtifact::new(output.name.clone(), path, Map::new()).with_type(title, version);
+                input.outputs.artifacts.insert(output.name.clone(), ArtifactList::new(vec![artifact]));
+            }
+            None => {
+                let parameter = OutputParameter { output_file: path };
+                input.outputs.parameters.insert(output.name.clone(), parameter);
+            }
+        }
+    }
+    input.outputs.output_file = directory.join("executor_output.json").to_string_lossy().into_owned();
+    input
+}
+
+fn spawn(
+    executable: &Path,
+    mount_root: &Path,
+    task: &TaskNode,
+    directory: &Path,
+    input: ExecutorInput,
+    index: usize,
+    sender: mpsc::Sender<Finished>,
+) -> Result<(), String> {
+    std::fs::create_dir_all(directory).map_err(|error| format!("cannot create `{}`: {error}", directory.display()))?;
+    let log_path = directory.join("log.txt");
+    let log = File::create(&log_path).map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
+    let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
+    let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
+    let started = Instant::now();
+    let mut child = Command::new(executable)
+        .args(["exec", task.component.name, "--executor-input", &json])
+        .env(MOUNT_ROOT_ENV, mount_root)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_for_stderr)
+        .spawn()
+        .map_err(|error| format!("could not start: {error}"))?;
+    let output_file = PathBuf::from(&input.outputs.output_file);
+    std::thread::spawn(move || {
+        let result = match child.wait() {
+            Ok(status) if status.success() => read_output(&output_file),
+            Ok(status) => {
+                let code = status.code().map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string());
+                Err(format!("exited with code {code}; last lines of {}:\n{}", log_path.display(), log_tail(&log_path)))
+            }
+            Err(error) => Err(format!("could not be waited for: {error}")),
+        };
+        let duration = started.elapsed();
+        // The receiver lives until every task has reported.
+        let _ = sender.send(Finished { index, duration, result });
+    });
+    Ok(())
+}
+
+fn read_output(path: &Path) -> Result<ExecutorOutput, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|error| format!("wrote an invalid executor output `{}`: {error}", path.display())),
+        // KFP treats a missing executor output as no outputs.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(ExecutorOutput::default()),
+        Err(error) => Err(format!("cannot read `{}`: {error}", path.display())),
+    }
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(LOG_TAIL_LINES);
+    lines[start..].iter().map(|line| format!("  | {line}")).collect::<Vec<_>>().join("\n")
+}
+
+fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
+    let width = graph.tasks.iter().map(|task| task.id.as_str().len()).max().unwrap_or(4).max(4);
+    let mut text = format!("\n{:width$}  {:9}  time\n", "task", "status");
+    for (task, run) in graph.tasks.iter().zip(runs) {
+        let (status, time) = match &run.status {
+            Status::Succeeded(_) => ("succeeded", format_duration(run.duration)),
+            Status::Failed(_) => ("failed", format_duration(run.duration)),
+            Status::Skipped(upstream) => ("skipped", format!("- (upstream `{upstream}` did not succeed)")),
+            Status::Pending | Status::Running => ("not run", "-".to_owned()),
+        };
+        let _ = writeln!(text, "{:width$}  {status:9}  {time}", task.id.as_str());
+    }
+    let outputs: BTreeSet<String> = graph
+        .tasks
+        .iter()
+        .zip(runs)
+        .flat_map(|(task, run)| task_outputs(task, run))
+        .collect();
+    if !outputs.is_empty() {
+        text.push_str("\noutput parameters:\n");
+        outputs.iter().for_each(|line| text.push_str(line));
+    }
+    let metrics: Vec<String> = graph.tasks.iter().zip(runs).flat_map(|(task, run)| task_metrics(task, run)).collect();
+    if !metrics.is_empty() {
+        text.push_str("\nmetrics:\n");
+        metrics.iter().for_each(|line| text.push_str(line));
+    }
+    text
+}
+
+fn task_outputs(task: &TaskNode, run: &TaskRun) -> Vec<String> {
+    let Status::Succeeded(output) = &run.status else {
+        return Vec::new();
+    };
+    output
+        .parameter_values
+        .iter()
+        .map(|(name, value)| format!("  {}.{name} = {value}\n", task.id))
+        .collect()
+}
+
+fn task_metrics(task: &TaskNode, run: &TaskRun) -> Vec<String> {
+    let Status::Succeeded(output) = &run.status else {
+        return Vec::new();
+    };
+    let metrics_outputs = task.interface.outputs.iter().filter(|o| {
+        matches!(o.kind, ValueKind::Artifact { schema, .. } if schema.title == <crate::Metrics as crate::ArtifactType>::SCHEMA_TITLE)
+    });
+    metrics_outputs
+        .filter_map(|o| output.artifacts.get(&o.name)?.artifacts.first().map(|a| (o, a)))
+        .flat_map(|(o, artifact)| {
+            artifact
+                .metadata
+                .iter()
+                .map(move |(key, value)| format!("  {}.{}: {key} = {value}\n", task.id, o.name))
+        })
+        .collect()
+}

@@ -1,0 +1,610 @@
+//! The KFP pipeline IR (`PipelineSpec`, schema version 2.1.0) and its YAML form, for one
+//! component or a whole pipeline.
+//!
+//! The layout follows what kfp 2.17.3's compiler writes: keys in alphabetical order, one
+//! `comp-`/`exec-` pair per task, and a comment header that `kfp` reads the description
+//! from. A component spec is a pipeline with a single task, as kfp compiles a component.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::component::{ComponentInterface, InputDef, OutputDef, ValueKind};
+use crate::error::Error;
+use crate::param::ParameterType;
+use crate::pipeline::{ArtifactSource, Binding, Graph, OutputNode, ParamSource, TaskId, TaskNode};
+
+/// The IR schema version written.
+pub const SCHEMA_VERSION: &str = "2.1.0";
+
+/// How the container of every component runs the binary.
+#[derive(Clone, Debug)]
+pub struct Container {
+    /// The image, such as `europe-docker.pkg.dev/project/repo/app:1.0`.
+    pub image: String,
+    /// Path of the binary inside the image.
+    pub binary: String,
+}
+
+/// A `PipelineSpec` message.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineSpec {
+    components: BTreeMap<String, ComponentSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_pipeline_root: Option<String>,
+    deployment_spec: DeploymentSpec,
+    pipeline_info: PipelineInfo,
+    root: ComponentSpec,
+    schema_version: &'static str,
+    sdk_version: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ComponentSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dag: Option<DagSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executor_label: Option<String>,
+    #[serde(skip_serializing_if = "Definitions::is_empty")]
+    input_definitions: Definitions<InputParameterSpec>,
+    #[serde(skip_serializing_if = "Definitions::is_empty")]
+    output_definitions: Definitions<OutputParameterSpec>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Definitions<P> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    artifacts: BTreeMap<String, ArtifactSpec>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    parameters: BTreeMap<String, P>,
+}
+
+impl<P> Default for Definitions<P> {
+    fn default() -> Self {
+        Self {
+            artifacts: BTreeMap::new(),
+            parameters: BTreeMap::new(),
+        }
+    }
+}
+
+impl<P> Definitions<P> {
+    fn is_empty(&self) -> bool {
+        self.artifacts.is_empty() && self.parameters.is_empty()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactSpec {
+    artifact_type: ArtifactTypeSpec,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    is_artifact_list: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    is_optional: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactTypeSpec {
+    schema_title: &'static str,
+    schema_version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InputParameterSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_value: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    is_optional: bool,
+    parameter_type: ParameterType,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OutputParameterSpec {
+    parameter_type: ParameterType,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DagSpec {
+    #[serde(skip_serializing_if = "DagOutputs::is_empty")]
+    outputs: DagOutputs,
+    tasks: BTreeMap<String, TaskSpec>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DagOutputs {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    artifacts: BTreeMap<String, ArtifactSelectors>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    parameters: BTreeMap<String, ParameterSelector>,
+}
+
+impl DagOutputs {
+    fn is_empty(&self) -> bool {
+        self.artifacts.is_empty() && self.parameters.is_empty()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactSelectors {
+    artifact_selectors: Vec<OutputSelector>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ParameterSelector {
+    value_from_parameter: OutputSelector,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OutputSelector {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_artifact_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_parameter_key: Option<String>,
+    producer_subtask: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskSpec {
+    caching_options: CachingOptions,
+    component_ref: ComponentRef,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependent_tasks: Vec<String>,
+    #[serde(skip_serializing_if = "TaskInputs::is_empty")]
+    inputs: TaskInputs,
+    task_info: TaskInfo,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CachingOptions {
+    #[serde(skip_serializing_if = "is_false")]
+    enable_cache: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ComponentRef {
+    name: String,
+}
+
+#[derive(Debug, Serialize)]
+struct TaskInfo {
+    name: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct TaskInputs {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    artifacts: BTreeMap<String, ArtifactInputSpec>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    parameters: BTreeMap<String, ParameterInputSpec>,
+}
+
+impl TaskInputs {
+    fn is_empty(&self) -> bool {
+        self.artifacts.is_empty() && self.parameters.is_empty()
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum ArtifactInputSpec {
+    ComponentInputArtifact(String),
+    TaskOutputArtifact(TaskOutputRef),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum ParameterInputSpec {
+    ComponentInputParameter(String),
+    RuntimeValue { constant: Value },
+    TaskOutputParameter(TaskOutputRef),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskOutputRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_artifact_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_parameter_key: Option<String>,
+    producer_task: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DeploymentSpec {
+    executors: BTreeMap<String, ExecutorSpec>,
+}
+
+#[derive(Debug, Serialize)]
+struct ExecutorSpec {
+    container: ContainerSpec,
+}
+
+#[derive(Debug, Serialize)]
+struct ContainerSpec {
+    args: Vec<String>,
+    command: Vec<String>,
+    image: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PipelineInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    name: String,
+}
+
+fn artifact_spec(kind: ValueKind, optional: bool, description: Option<String>) -> Option<ArtifactSpec> {
+    let ValueKind::Artifact { schema, list } = kind else {
+        return None;
+    };
+    Some(ArtifactSpec {
+        artifact_type: ArtifactTypeSpec {
+            schema_title: schema.title,
+            schema_version: schema.version,
+        },
+        description,
+        is_artifact_list: list,
+        is_optional: optional,
+    })
+}
+
+fn input_definitions(inputs: &[InputDef]) -> Definitions<InputParameterSpec> {
+    let mut definitions = Definitions::default();
+    for input in inputs {
+        match input.kind {
+            ValueKind::Parameter(parameter_type) => {
+                let spec = InputParameterSpec {
+                    default_value: input.default.clone(),
+                    description: input.description.clone(),
+                    is_optional: input.optional,
+                    parameter_type,
+                };
+                definitions.parameters.insert(input.name.clone(), spec);
+            }
+            kind => {
+                let spec = artifact_spec(kind, input.optional, input.description.clone());
+                definitions.artifacts.extend(spec.map(|spec| (input.name.clone(), spec)));
+            }
+        }
+    }
+    definitions
+}
+
+fn output_definitions<'a>(outputs: impl Iterator<Item = (&'a str, ValueKind)>) -> Definitions<OutputParameterSpec> {
+    let mut definitions = Definitions::default();
+    for (name, kind) in outputs {
+        match kind {
+            ValueKind::Parameter(parameter_type) => {
+                definitions
+                    .parameters
+                    .insert(name.to_owned(), OutputParameterSpec { parameter_type });
+            }
+            kind => {
+                let spec = artifact_spec(kind, false, None);
+                definitions.artifacts.extend(spec.map(|spec| (name.to_owned(), spec)));
+            }
+        }
+    }
+    definitions
+}
+
+fn parameter_input(source: &ParamSource, input: &str, task: &TaskId) -> Result<ParameterInputSpec, Error> {
+    Ok(match source {
+        ParamSource::Constant(value) => ParameterInputSpec::RuntimeValue { constant: value.clone() },
+        ParamSource::Invalid(message) => {
+            return Err(Error::Pipeline(format!(
+                "input `{input}` of task `{task}`: invalid constant: {message}"
+            )))
+        }
+        ParamSource::PipelineInput(name) => ParameterInputSpec::ComponentInputParameter(name.clone()),
+        ParamSource::TaskOutput { task, output } => ParameterInputSpec::TaskOutputParameter(TaskOutputRef {
+            output_artifact_key: None,
+            output_parameter_key: Some(output.clone()),
+            producer_task: task.to_string(),
+        }),
+    })
+}
+
+fn artifact_input(source: &ArtifactSource) -> ArtifactInputSpec {
+    match source {
+        ArtifactSource::PipelineInput(name) => ArtifactInputSpec::ComponentInputArtifact(name.clone()),
+        ArtifactSource::TaskOutput { task, output } => ArtifactInputSpec::TaskOutputArtifact(TaskOutputRef {
+            output_artifact_key: Some(output.clone()),
+            output_parameter_key: None,
+            producer_task: task.to_string(),
+        }),
+    }
+}
+
+fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
+    let mut inputs = TaskInputs::default();
+    for (name, binding) in &task.inputs {
+        match binding {
+            Binding::Parameter(source) => {
+                let spec = parameter_input(source, name, &task.id)?;
+                inputs.parameters.insert(name.clone(), spec);
+            }
+            Binding::Artifact(source) => {
+                inputs.artifacts.insert(name.clone(), artifact_input(source));
+            }
+        }
+    }
+    Ok(TaskSpec {
+        caching_options: CachingOptions {
+            enable_cache: task.caching,
+        },
+        component_ref: ComponentRef {
+            name: format!("comp-{}", task.id),
+        },
+        dependent_tasks: task.dependencies().iter().map(ToString::to_string).collect(),
+        inputs,
+        task_info: TaskInfo {
+            name: task.display_name.clone().unwrap_or_else(|| task.id.to_string()),
+        },
+    })
+}
+
+fn executor(container: &Container, component: &str) -> ExecutorSpec {
+    ExecutorSpec {
+        container: ContainerSpec {
+            args: vec![
+                "exec".to_owned(),
+                component.to_owned(),
+                "--executor-input".to_owned(),
+                "{{$}}".to_owned(),
+            ],
+            command: vec![container.binary.clone()],
+            image: container.image.clone(),
+        },
+    }
+}
+
+fn dag_outputs(outputs: &[OutputNode]) -> DagOutputs {
+    let mut dag = DagOutputs::default();
+    for output in outputs {
+        match &output.source {
+            Binding::Artifact(ArtifactSource::TaskOutput { task, output: key }) => {
+                let selector = OutputSelector {
+                    output_artifact_key: Some(key.clone()),
+                    output_parameter_key: None,
+                    producer_subtask: task.to_string(),
+                };
+                let selectors = ArtifactSelectors {
+                    artifact_selectors: vec![selector],
+                };
+                dag.artifacts.insert(output.name.clone(), selectors);
+            }
+            Binding::Parameter(ParamSource::TaskOutput { task, output: key }) => {
+                let selector = OutputSelector {
+                    output_artifact_key: None,
+                    output_parameter_key: Some(key.clone()),
+                    producer_subtask: task.to_string(),
+                };
+                let selector = ParameterSelector {
+                    value_from_parameter: selector,
+                };
+                dag.parameters.insert(output.name.clone(), selector);
+            }
+            // The pipeline output API accepts task outputs only.
+            _ => {}
+        }
+    }
+    dag
+}
+
+impl PipelineSpec {
+    /// Builds the IR of a pipeline graph.
+    pub fn from_graph(graph: &Graph, container: &Container) -> Result<Self, Error> {
+        let mut components = BTreeMap::new();
+        let mut executors = BTreeMap::new();
+        let mut tasks = BTreeMap::new();
+        for task in &graph.tasks {
+            let key = task.id.to_string();
+            let outputs = task.interface.outputs.iter().map(|o| (o.name.as_str(), o.kind));
+            let component = ComponentSpec {
+                dag: None,
+                executor_label: Some(format!("exec-{key}")),
+                input_definitions: input_definitions(&task.interface.inputs),
+                output_definitions: output_definitions(outputs),
+            };
+            components.insert(format!("comp-{key}"), component);
+            executors.insert(format!("exec-{key}"), executor(container, task.component.name));
+            tasks.insert(key, task_spec(task)?);
+        }
+        let root_outputs = graph.outputs.iter().map(|o| (o.name.as_str(), o.kind));
+        let root = ComponentSpec {
+            dag: Some(DagSpec {
+                outputs: dag_outputs(&graph.outputs),
+                tasks,
+            }),
+            executor_label: None,
+            input_definitions: input_definitions(&graph.inputs),
+            output_definitions: output_definitions(root_outputs),
+        };
+        Ok(Self {
+            components,
+            default_pipeline_root: None,
+            deployment_spec: DeploymentSpec { executors },
+            pipeline_info: PipelineInfo {
+                description: graph.description.clone(),
+                name: graph.name.clone(),
+            },
+            root,
+            schema_version: SCHEMA_VERSION,
+            sdk_version: format!("vertex-runtime-{}", env!("CARGO_PKG_VERSION")),
+        })
+    }
+
+    /// Overrides the defaults of pipeline inputs, as `kfp`'s `pipeline_parameters` does.
+    pub fn set_defaults(&mut self, values: &BTreeMap<String, Value>) -> Result<(), Error> {
+        for (name, value) in values {
+            let spec = self.root.input_definitions.parameters.get_mut(name).ok_or_else(|| {
+                Error::Usage(format!("pipeline `{}` has no parameter `{name}`", self.pipeline_info.name))
+            })?;
+            spec.default_value = Some(value.clone());
+            spec.is_optional = true;
+        }
+        Ok(())
+    }
+}
+
+/// Renders a default value in the Python form kfp's header comments use.
+fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Null => "None".to_owned(),
+        Value::String(text) => format!("{text:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn header_type(kind: ValueKind) -> String {
+    match kind {
+        ValueKind::Parameter(parameter_type) => parameter_type.python_name().to_owned(),
+        ValueKind::Artifact { schema, list: false } => schema.title.to_owned(),
+        ValueKind::Artifact { schema, list: true } => format!("List[{}]", schema.title),
+    }
+}
+
+/// Builds the comment header kfp writes above a compiled spec. kfp reads the description
+/// back from the third line, with continuation lines indented by 14 spaces.
+fn header(name: &str, description: Option<&str>, inputs: &[InputDef], outputs: &[(String, ValueKind)]) -> String {
+    let mut lines = vec!["# PIPELINE DEFINITION".to_owned(), format!("# Name: {name}")];
+    if let Some(description) = description {
+        for (index, line) in description.lines().enumerate() {
+            let prefix = if index == 0 { "# Description: " } else { "#              " };
+            lines.push(format!("{prefix}{line}").trim_end().to_owned());
+        }
+    }
+    let mut sorted_inputs: Vec<&InputDef> = inputs.iter().collect();
+    sorted_inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    if !sorted_inputs.is_empty() {
+        lines.push("# Inputs:".to_owned());
+    }
+    for input in sorted_inputs {
+        let default = match &input.default {
+            Some(value) => format!(" [Default: {}]", python_repr(value)),
+            None => String::new(),
+        };
+        lines.push(format!("#    {}: {}{default}", input.name, header_type(input.kind)));
+    }
+    let mut sorted_outputs: Vec<&(String, ValueKind)> = outputs.iter().collect();
+    sorted_outputs.sort_by(|a, b| a.0.cmp(&b.0));
+    if !sorted_outputs.is_empty() {
+        lines.push("# Outputs:".to_owned());
+    }
+    for (name, kind) in sorted_outputs {
+        lines.push(format!("#    {name}: {}", header_type(*kind)));
+    }
+    lines.join("\n") + "\n"
+}
+
+/// Renders a spec as YAML with kfp's comment header.
+fn to_yaml(spec: &PipelineSpec, inputs: &[InputDef], outputs: &[(String, ValueKind)]) -> Result<String, Error> {
+    let info = &spec.pipeline_info;
+    // Going through JSON values writes enums as one-key maps, the protobuf JSON form, where
+    // the YAML serializer would write tags; its object keys come out sorted, as kfp writes them.
+    let render = |error: &dyn std::fmt::Display| Error::Pipeline(format!("cannot render YAML: {error}"));
+    let value = serde_json::to_value(spec).map_err(|error| render(&error))?;
+    let body = serde_yaml_ng::to_string(&value).map_err(|error| render(&error))?;
+    Ok(header(&info.name, info.description.as_deref(), inputs, outputs) + &body)
+}
+
+/// Renders a pipeline graph as PipelineSpec YAML.
+pub fn pipeline_yaml(graph: &Graph, container: &Container, defaults: &BTreeMap<String, Value>) -> Result<String, Error> {
+    let mut spec = PipelineSpec::from_graph(graph, container)?;
+    spec.set_defaults(defaults)?;
+    let mut inputs = graph.inputs.clone();
+    for input in &mut inputs {
+        if let Some(value) = defaults.get(&input.name) {
+            input.default = Some(value.clone());
+        }
+    }
+    let outputs: Vec<(String, ValueKind)> = graph.outputs.iter().map(|o| (o.name.clone(), o.kind)).collect();
+    to_yaml(&spec, &inputs, &outputs)
+}
+
+/// Builds the one-task pipeline graph kfp compiles for a single component: every input
+/// is a pipeline input, every output a pipeline output.
+pub fn component_graph(interface: &ComponentInterface, entry: &'static crate::registry::ComponentEntry) -> Graph {
+    let id = crate::pipeline::single_task_id(&interface.name);
+    let inputs = interface
+        .inputs
+        .iter()
+        .map(|input| {
+            let binding = match input.kind {
+                ValueKind::Parameter(_) => Binding::Parameter(ParamSource::PipelineInput(input.name.clone())),
+                ValueKind::Artifact { .. } => Binding::Artifact(ArtifactSource::PipelineInput(input.name.clone())),
+            };
+            (input.name.clone(), binding)
+        })
+        .collect();
+    let outputs = interface.outputs.iter().map(|output| component_output(output, &id)).collect();
+    let task = TaskNode {
+        id,
+        component: entry,
+        interface: interface.clone(),
+        inputs,
+        after: Default::default(),
+        display_name: None,
+        caching: true,
+    };
+    Graph {
+        name: interface.name.clone(),
+        description: interface.description.clone(),
+        inputs: interface.inputs.clone(),
+        tasks: vec![task],
+        outputs,
+        ..Graph::default()
+    }
+}
+
+fn component_output(output: &OutputDef, task: &TaskId) -> OutputNode {
+    let source = match output.kind {
+        ValueKind::Parameter(_) => Binding::Parameter(ParamSource::TaskOutput {
+            task: task.clone(),
+            output: output.name.clone(),
+        }),
+        ValueKind::Artifact { .. } => Binding::Artifact(ArtifactSource::TaskOutput {
+            task: task.clone(),
+            output: output.name.clone(),
+        }),
+    };
+    OutputNode {
+        name: output.name.clone(),
+        kind: output.kind,
+        source,
+    }
+}
+
+/// Renders a component as the YAML `kfp.components.load_component_from_file` loads.
+pub fn component_yaml(entry: &'static crate::registry::ComponentEntry, container: &Container) -> Result<String, Error> {
+    let interface = (entry.interface)();
+    let graph = component_graph(&interface, entry);
+    pipeline_yaml(&graph, container, &BTreeMap::new())
+}
