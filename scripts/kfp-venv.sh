@@ -3,8 +3,8 @@
 # print its python path on the last line of stdout.
 #
 #   VERTEX_KFP_VENV    venv directory (default: <repo>/target/kfp-venv)
-#   VERTEX_KFP_PYTHON  interpreter that creates it (default: python3); an
-#                      existing venv keeps the interpreter it was made with
+#   VERTEX_KFP_PYTHON  interpreter that creates it (default: python3). An
+#                      existing venv keeps the interpreter it was made with.
 #
 # The venv is created when it is missing or its python no longer runs, and
 # tests/kfp/requirements.txt is installed into it whenever the file changed
@@ -21,8 +21,8 @@ python=${VERTEX_KFP_PYTHON:-python3}
 
 die() { echo "kfp-venv.sh: $*" >&2; exit 1; }
 
-[[ -f $requirements ]] || die "missing $requirements"
-command -v "$python" >/dev/null || die "no '$python' on PATH (set VERTEX_KFP_PYTHON)"
+[[ -f $requirements ]] || die "requirements file not found: $requirements"
+command -v "$python" >/dev/null || die "python not found: '$python' (install python3 or set VERTEX_KFP_PYTHON)"
 
 mkdir -p "$(dirname "$venv")"
 venv=$(cd "$(dirname "$venv")" && pwd)/$(basename "$venv")
@@ -47,10 +47,12 @@ if ! runs; then
     if [[ -e $venv && ! -f $venv/pyvenv.cfg && -n $(ls -A "$venv") ]]; then
         die "$venv exists but is not a venv; remove it or set VERTEX_KFP_VENV"
     fi
-    # --clear rebuilds a venv whose interpreter no longer runs. Debian
-    # without python3-venv has no ensurepip: then make the venv without pip.
-    if ! "$python" -m venv --clear "$venv" >&2 2>/dev/null; then
-        echo "kfp-venv.sh: no ensurepip; creating the venv without pip" >&2
+    # --clear rebuilds a venv whose interpreter no longer runs. Debian without
+    # python3-venv lacks ensurepip, so the venv is then made without pip.
+    if "$python" -c 'import ensurepip' 2>/dev/null; then
+        "$python" -m venv --clear "$venv" >&2
+    else
+        echo "kfp-venv.sh: ensurepip missing, creating the venv without pip" >&2
         "$python" -m venv --clear --without-pip "$venv" >&2
     fi
 fi
@@ -59,7 +61,7 @@ pip_args=(install --quiet --disable-pip-version-check --no-input -r "$requiremen
 if "$venv_python" -m pip --version >/dev/null 2>&1; then
     "$venv_python" -m pip "${pip_args[@]}" >&2
 else
-    # The interpreter's own pip (>= 22.3) can install into another python.
+    # pip 22.3 and later can install into another interpreter with --python.
     "$python" -m pip --python "$venv_python" "${pip_args[@]}" >&2
 fi
 echo "$wanted" >"$stamp"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Python side of the KFP conformance tests: kfp 2.17.3 judges YAML and runs.
+"""Check component YAML and runs against kfp 2.17.3 for the Rust tests.
 
 The Rust integration tests call this script in the venv made by
 ``scripts/kfp-venv.sh``. Every subcommand prints ONE JSON document on stdout
@@ -25,17 +25,21 @@ Subcommands and what they print (``{...}`` = an object, ``[...]`` = a list):
     T is the IR parameter type name (``NUMBER_INTEGER``, ``STRING``...) or
     the artifact schema title (``system.Dataset``). ``default`` is the value
     kfp loaded (integer defaults are floats, e.g. ``3.0``). kfp's loader
-    does not keep input/output descriptions, so ``description`` is read from
-    the component's own definition in SPEC. Artifact arguments become
-    pipeline inputs of the same type (their URI and metadata are not used).
+    does not copy input/output descriptions into its InputSpec/OutputSpec
+    (``structures.InputSpec.from_ir_component_inputs_dict``), so
+    ``description`` is read from the component's own definition in SPEC.
+    Artifact arguments become pipeline inputs of the same type (their URI
+    and metadata are not used).
 
 ``executor-input SPEC.yaml --args JSON --root DIR [--backend]``
     The ExecutorInput dict kfp.local builds for one task of SPEC
     (``construct_executor_input`` + ``executor_input_to_dict``), with
     pipeline root DIR and kfp.local's task directory
     ``DIR/<name>-<timestamp>/<name>``. ``--backend`` renders it like the Go
-    launcher: whole-number floats become integers everywhere (below 1e21),
-    and parameters whose value is null are left out.
+    launcher: whole-number floats become integers everywhere (below 1e21,
+    where Go's protojson switches to exponent form), and parameters whose
+    value is null are left out. NOTE: this rendering follows the launcher's
+    source as read, not a real backend run.
 
 ``read-outputs SPEC.yaml --executor-input FILE``
     Reads a task's outputs with kfp.local's ``get_outputs_for_task``, FILE
@@ -122,14 +126,17 @@ HARNESS_PIPELINE = 'harness-pipeline'
 
 
 class HarnessError(Exception):
-    """A failure whose message is shown to the user as is."""
+    """Error whose message is printed to stderr unchanged."""
 
 
 # --- reading YAML -----------------------------------------------------------
 
 
 def parse_pipeline_spec(path: str) -> pipeline_spec_pb2.PipelineSpec:
-    """Parses the first YAML document of PATH strictly into a PipelineSpec."""
+    """Parse the first YAML document of PATH into a PipelineSpec.
+
+    Unknown fields are errors, unlike in kfp's own loader.
+    """
     with open(path) as f:
         document, _ = structures.load_documents_from_yaml(f.read())
     if not isinstance(document, dict):
@@ -144,7 +151,7 @@ def parse_pipeline_spec(path: str) -> pipeline_spec_pb2.PipelineSpec:
 
 
 def implementation_kind(component: yaml_component.YamlComponent) -> str:
-    """How kfp loaded a component: 'container', 'importer' or 'graph'."""
+    """Return how kfp loaded a component: container, importer or graph."""
     implementation = component.component_spec.implementation
     if implementation.container is not None:
         return 'container'
@@ -152,21 +159,22 @@ def implementation_kind(component: yaml_component.YamlComponent) -> str:
 
 
 def load_container_component(path: str) -> yaml_component.YamlComponent:
-    """Loads PATH with kfp's loader; fails unless it is a container component.
+    """Load PATH with kfp's loader and require a container component.
 
     kfp loads a file as a pipeline (graph) component when there is no
-    ``comp-<k8s name>``/``exec-<k8s name>`` pair for ``pipelineInfo.name``.
+    ``comp-<k8s name>``/``exec-<k8s name>`` pair for ``pipelineInfo.name``
+    (``structures.Implementation.from_pipeline_spec_dict``).
     """
     component = components.load_component_from_file(path)
     kind = implementation_kind(component)
     if kind != 'container':
         name = component.component_spec.name
         key = dsl_utils.sanitize_component_name(name)
+        label = dsl_utils.sanitize_executor_label(name)
         raise HarnessError(
             f'{path} loaded as a {kind} component, not a container component '
             f'(pipelineInfo.name {name!r} needs both components.{key} and '
-            f'deploymentSpec.executors.{dsl_utils.sanitize_executor_label(name)}'
-            ' with a container)')
+            f'deploymentSpec.executors.{label} with a container)')
     return component
 
 
@@ -175,12 +183,12 @@ def load_container_component(path: str) -> yaml_component.YamlComponent:
 
 def is_artifact_spec(spec: Union[structures.InputSpec,
                                  structures.OutputSpec]) -> bool:
-    """True for artifact inputs/outputs, False for parameters."""
+    """Return True for artifact inputs/outputs and False for parameters."""
     return not structures.spec_type_is_parameter(spec.type)
 
 
 def type_name(spec: Union[structures.InputSpec, structures.OutputSpec]) -> str:
-    """IR parameter type name (NUMBER_INTEGER...) or artifact schema title."""
+    """Return the IR parameter type (NUMBER_INTEGER...) or the schema title."""
     if is_artifact_spec(spec):
         return str(spec.type).split('@')[0]
     canonical = type_utils.get_canonical_name_for_outer_generic(spec.type)
@@ -188,13 +196,13 @@ def type_name(spec: Union[structures.InputSpec, structures.OutputSpec]) -> str:
 
 
 def command_text(element: Any) -> str:
-    """A command/args element as the string written in IR."""
+    """Return a command/args element as the string written in IR."""
     return element if isinstance(element, str) else element._to_string()
 
 
 def describe_component(component: yaml_component.YamlComponent,
                        ir: pipeline_spec_pb2.PipelineSpec) -> Dict[str, Json]:
-    """The component as kfp's loader sees it (see load-component)."""
+    """Describe the loaded component in the load-component output format."""
     spec = component.component_spec
     own = ir.components[dsl_utils.sanitize_component_name(spec.name)]
     ir_inputs = {**own.input_definitions.parameters,
@@ -228,7 +236,7 @@ def describe_component(component: yaml_component.YamlComponent,
 
 
 def summarize_pipeline(path: str) -> Dict[str, Json]:
-    """Strictly parses and loads a compiled pipeline (see parse-pipeline)."""
+    """Parse, check and load a compiled pipeline (see parse-pipeline)."""
     spec = parse_pipeline_spec(path)
     executors = spec.deployment_spec.fields['executors'].struct_value.fields
     for key, comp in spec.components.items():
@@ -268,24 +276,25 @@ def summarize_pipeline(path: str) -> Dict[str, Json]:
     }
 
 
-# --- arguments ----------------------------------------------------------------
+# --- arguments --------------------------------------------------------------
 
 
 def artifact_class(schema_title: str) -> type:
-    """The dsl class kfp uses for a schema title (Artifact when unknown)."""
+    """Return the dsl class kfp uses for a schema title (default Artifact)."""
     return artifact_types._SCHEMA_TITLE_TO_TYPE.get(schema_title, dsl.Artifact)
 
 
 def make_artifact(input_name: str, declared_title: str,
                   encoded: Json) -> dsl.Artifact:
-    """Decodes one ``{"artifact": {...}}`` argument into a dsl.Artifact."""
+    """Decode one ``{"artifact": {...}}`` argument into a dsl.Artifact."""
     fields = encoded.get('artifact') if isinstance(encoded, dict) else None
     if (not isinstance(fields, dict) or len(encoded) != 1 or
             not isinstance(fields.get('uri'), str) or
             not set(fields) <= ARTIFACT_KEYS):
         raise HarnessError(
-            f'artifact input {input_name!r} needs {{"artifact": {{"uri": ...}}}}'
-            f' with keys among {sorted(ARTIFACT_KEYS)}; got {encoded!r}')
+            f'invalid value for artifact input {input_name!r}: {encoded!r}. '
+            'Expected {"artifact": {"uri": ...}} with keys among '
+            f'{sorted(ARTIFACT_KEYS)}, or a list of those')
     uri = fields['uri']
     return executor.create_artifact_instance({
         'name': fields.get('name', os.path.basename(uri.rstrip('/'))),
@@ -297,7 +306,7 @@ def make_artifact(input_name: str, declared_title: str,
 
 def decode_arguments(spec: structures.ComponentSpec, args: Dict[str, Json],
                      allow_injected: bool) -> Dict[str, Any]:
-    """Turns ``--args`` into the keyword arguments kfp expects."""
+    """Convert ``--args`` into the keyword arguments kfp expects."""
     inputs = spec.inputs or {}
     decoded: Dict[str, Any] = {}
     for name, value in args.items():
@@ -307,8 +316,8 @@ def decode_arguments(spec: structures.ComponentSpec, args: Dict[str, Json],
                 decoded[name] = value
                 continue
             raise HarnessError(
-                f'component {spec.name!r} has no input {name!r} '
-                f'(inputs: {sorted(inputs)})')
+                f'input {name!r} not found in component {spec.name!r} '
+                f'(declared inputs: {sorted(inputs)})')
         if not is_artifact_spec(input_spec) or value is None:
             decoded[name] = value
         elif isinstance(value, list):
@@ -320,26 +329,27 @@ def decode_arguments(spec: structures.ComponentSpec, args: Dict[str, Json],
 
 
 def json_object(text: str) -> Dict[str, Json]:
-    """argparse type for ``--args``: a JSON object."""
+    """Parse the ``--args`` option, which must be a JSON object."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise argparse.ArgumentTypeError(f'not JSON: {e}') from e
+        raise argparse.ArgumentTypeError(f'invalid JSON: {e}') from e
     if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError('must be a JSON object')
+        raise argparse.ArgumentTypeError(
+            f'expected a JSON object, got {type(value).__name__}')
     return value
 
 
-# --- kfp.local ----------------------------------------------------------------
+# --- kfp.local --------------------------------------------------------------
 
 
 def local_component_spec(
     component: yaml_component.YamlComponent
 ) -> Tuple[str, str, pipeline_spec_pb2.ComponentSpec]:
-    """Pipeline name, component key and component IR that kfp.local runs.
+    """Return the pipeline name, component key and component IR kfp.local runs.
 
-    kfp.local does not run the YAML as written: it recompiles the loaded
-    ComponentSpec (``component_spec.to_pipeline_spec()``).
+    kfp.local does not run the YAML as written. It recompiles the loaded
+    ComponentSpec (``_execute_locally`` in kfp/dsl/pipeline_task.py).
     """
     pipeline_spec = component.component_spec.to_pipeline_spec()
     key, ir = list(pipeline_spec.components.items())[0]
@@ -348,7 +358,7 @@ def local_component_spec(
 
 def build_executor_input(component: yaml_component.YamlComponent,
                          args: Dict[str, Json], root: str) -> Dict[str, Json]:
-    """The executor input dict kfp.local would hand to this task."""
+    """Build the executor input dict that kfp.local passes to this task."""
     pipeline_name, key, ir = local_component_spec(component)
     task_root = executor_input_utils.construct_local_task_root(
         pipeline_root=os.path.abspath(root),
@@ -366,7 +376,7 @@ def build_executor_input(component: yaml_component.YamlComponent,
 
 
 def whole_floats_to_ints(value: Json) -> Json:
-    """Recursively writes whole floats as ints, like Go's protojson."""
+    """Convert whole floats to ints recursively, as Go's protojson prints."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, list):
@@ -377,7 +387,7 @@ def whole_floats_to_ints(value: Json) -> Json:
 
 
 def backend_rendering(executor_input: Dict[str, Json]) -> Dict[str, Json]:
-    """The executor input as the KFP Go launcher would render it."""
+    """Render the executor input as the KFP Go launcher would."""
     inputs = executor_input.get('inputs', {})
     if 'parameterValues' in inputs:
         present = {
@@ -391,7 +401,7 @@ def backend_rendering(executor_input: Dict[str, Json]) -> Dict[str, Json]:
 
 
 def artifact_json(artifact: dsl.Artifact) -> Dict[str, Json]:
-    """One output artifact as printed by read-outputs and run-local."""
+    """Convert one output artifact to the read-outputs format."""
     return {
         'name': artifact.name,
         'uri': artifact.uri,
@@ -403,7 +413,7 @@ def artifact_json(artifact: dsl.Artifact) -> Dict[str, Json]:
 
 def outputs_json(outputs: Dict[str, Any],
                  spec: structures.ComponentSpec) -> Dict[str, Json]:
-    """Splits kfp.local task outputs into parameters and artifacts."""
+    """Split kfp.local task outputs into parameters and artifacts."""
     result: Dict[str, Dict[str, Json]] = {'parameters': {}, 'artifacts': {}}
     declared = spec.outputs or {}
     for name, value in outputs.items():
@@ -422,7 +432,7 @@ def outputs_json(outputs: Dict[str, Any],
 
 def read_outputs(component: yaml_component.YamlComponent,
                  executor_input_path: str) -> Dict[str, Json]:
-    """Outputs of a finished task, read by kfp.local's own code."""
+    """Read the outputs of a finished task with kfp.local's own code."""
     with open(executor_input_path) as f:
         message = json_format.Parse(f.read(),
                                     pipeline_spec_pb2.ExecutorInput())
@@ -434,17 +444,18 @@ def read_outputs(component: yaml_component.YamlComponent,
 
 
 def bare_python3_only(full_command: List[str], executable: str) -> List[str]:
-    """kfp.local's python3 substitution, limited to whole ``python3`` elements."""
+    """Replace only elements that are exactly ``python3`` by EXECUTABLE."""
     return [executable if part == 'python3' else part for part in full_command]
 
 
 @contextlib.contextmanager
 def container_components_allowed() -> Iterator[None]:
-    """Lets kfp.local's SubprocessRunner run a container component, for now.
+    """Patch kfp.local so that SubprocessRunner runs container components.
 
-    It normally refuses any command without ``kfp.dsl.executor_main`` (and
-    ``python3 -m kfp.dsl.executor_main`` commands), refuses input artifacts
-    outside pipelines, and rewrites every ``python3`` substring.
+    Unpatched, it rejects any command without ``kfp.dsl.executor_main`` and
+    commands starting with ``python3 -m kfp.dsl.executor_main``, rejects
+    input artifacts outside pipelines, and rewrites every ``python3``
+    substring. The patches last until the block exits.
     """
     handler = subprocess_task_handler.SubprocessTaskHandler
     run_task = task_dispatcher.run_single_task_implementation
@@ -453,20 +464,24 @@ def container_components_allowed() -> Iterator[None]:
         return run_task(**{**kwargs, 'block_input_artifact': False})
 
     no_op: Callable[..., None] = lambda self, full_command: None
-    with mock.patch.object(handler, 'validate_not_container_component', no_op), \
-            mock.patch.object(handler,
-                              'validate_not_containerized_python_component',
-                              no_op), \
-            mock.patch.object(subprocess_task_handler,
-                              'replace_python_executable', bare_python3_only), \
-            mock.patch.object(task_dispatcher, 'run_single_task_implementation',
-                              run_task_with_artifacts):
+    patches: List[Any] = [
+        mock.patch.object(handler, 'validate_not_container_component', no_op),
+        mock.patch.object(
+            handler, 'validate_not_containerized_python_component', no_op),
+        mock.patch.object(subprocess_task_handler, 'replace_python_executable',
+                          bare_python3_only),
+        mock.patch.object(task_dispatcher, 'run_single_task_implementation',
+                          run_task_with_artifacts),
+    ]
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
         yield
 
 
 def run_local(component: yaml_component.YamlComponent, args: Dict[str, Json],
               root: str, binary: str) -> Dict[str, Json]:
-    """Runs the component once through kfp.local with BINARY as its program."""
+    """Run the component once through kfp.local with BINARY as its program."""
     spec = component.component_spec
     container = spec.implementation.container
     container.command = [binary, *(container.command or [])[1:]]
@@ -474,7 +489,7 @@ def run_local(component: yaml_component.YamlComponent, args: Dict[str, Json],
     has_artifacts = any(
         is_artifact_spec(spec.inputs[k]) and v is not None
         for k, v in arguments.items())
-    # A workspace of our own, so that no kfp-workspace-* directory is left.
+    # Without workspace_root, local.init leaves a kfp-workspace-* dir in /tmp.
     with tempfile.TemporaryDirectory(prefix='kfp-workspace-') as workspace, \
             container_components_allowed():
         local.init(
@@ -482,8 +497,8 @@ def run_local(component: yaml_component.YamlComponent, args: Dict[str, Json],
             pipeline_root=root,
             workspace_root=workspace)
         if has_artifacts:
-            # Calling the component would reject artifact constants, so do
-            # what the call does after its argument checks.
+            # The component call rejects artifact arguments, so call what it
+            # calls after its argument checks.
             outputs = task_dispatcher.run_single_task(
                 pipeline_spec=spec.to_pipeline_spec(), arguments=arguments)
         else:
@@ -495,7 +510,7 @@ def run_local(component: yaml_component.YamlComponent, args: Dict[str, Json],
 
 
 def compile_to_text(pipeline: Any) -> str:
-    """What ``Compiler().compile(pipeline, 'x.yaml')`` writes."""
+    """Return the text ``Compiler().compile(pipeline, 'x.yaml')`` writes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'x.yaml')
         compiler.Compiler().compile(pipeline, path)
@@ -505,9 +520,9 @@ def compile_to_text(pipeline: Any) -> str:
 
 def compile_in_pipeline(component: yaml_component.YamlComponent,
                         args: Dict[str, Json]) -> Dict[str, Json]:
-    """Compiles a one-task @dsl.pipeline calling COMPONENT and summarizes it.
+    """Compile a one-task @dsl.pipeline that calls COMPONENT and summarize it.
 
-    Parameters are passed as constants; artifact arguments become pipeline
+    Parameters are passed as constants. Artifact arguments become pipeline
     inputs of the same type, because kfp has no artifact constants.
     """
     spec = component.component_spec
@@ -541,7 +556,7 @@ def compile_in_pipeline(component: yaml_component.YamlComponent,
 
 
 def reference_component_yaml() -> str:
-    """Compiles the reference lightweight component and returns its YAML."""
+    """Compile the reference lightweight component and return its YAML."""
     from kfp.dsl import Dataset, Input, Metrics, Model, Output
 
     @dsl.component(base_image='python:3.11')
@@ -584,7 +599,7 @@ def reference_component_yaml() -> str:
     return compile_to_text(train_model)
 
 
-# --- command line -------------------------------------------------------------
+# --- command line -----------------------------------------------------------
 
 
 def cmd_load_component(ns: argparse.Namespace) -> Dict[str, Json]:
@@ -668,12 +683,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     ns = build_parser().parse_args(argv)
     try:
-        # kfp prints logs and subprocess output on stdout; keep it clean.
+        # kfp prints logs and subprocess output on stdout, so divert them.
         with contextlib.redirect_stdout(sys.stderr):
             result = ns.handler(ns)
         text = result if isinstance(result, str) else json.dumps(
             result, indent=2, sort_keys=True, allow_nan=False) + '\n'
-    except Exception as e:  # every failure becomes one line on stderr
+    except Exception as e:  # Report every failure as one line on stderr.
         if ns.traceback:
             traceback.print_exc()
         message = str(e) if isinstance(e, HarnessError) else (

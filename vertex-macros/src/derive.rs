@@ -50,7 +50,8 @@ pub(crate) fn outputs(item: TokenStream) -> syn::Result<TokenStream> {
     for field in fields {
         let field_ident = field.ident.as_ref().expect("named fields have names");
         let name = field_ident.to_string().trim_start_matches("r#").to_owned();
-        check_argument_name(&name, false).map_err(|message| syn::Error::new(field_ident.span(), message))?;
+        check_argument_name(&name, false)
+            .map_err(|message| syn::Error::new(field_ident.span(), message))?;
         names.push(name);
     }
     let idents: Vec<_> = fields.iter().map(|field| &field.ident).collect();
@@ -60,7 +61,9 @@ pub(crate) fn outputs(item: TokenStream) -> syn::Result<TokenStream> {
             #krate::__private::OutputDef::parameter(#name, <#ty as #krate::__private::Parameter>::TYPE)
         }
     });
-    let docs = names.iter().map(|name| format!("Output parameter `{name}`."));
+    let docs = names
+        .iter()
+        .map(|name| format!("Output parameter `{name}`."));
     Ok(quote! {
         const _: () = {
             #[allow(non_snake_case)]

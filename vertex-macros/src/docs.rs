@@ -21,9 +21,16 @@ fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
         if !meta.path.is_ident("doc") {
             continue;
         }
-        if let Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) = &meta.value {
+        if let Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) = &meta.value
+        {
             let text = text.value();
-            lines.extend(text.lines().map(|line| line.strip_prefix(' ').unwrap_or(line).to_owned()));
+            lines.extend(
+                text.lines()
+                    .map(|line| line.strip_prefix(' ').unwrap_or(line).to_owned()),
+            );
         }
     }
     lines

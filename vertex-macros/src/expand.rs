@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Ident, ItemFn, Lit, ReturnType, Type};
+use syn::{Expr, Ident, ItemFn, ReturnType, Type};
 
 use crate::options::Options;
 use crate::parse::{self, inner_of, Arg, ArgKind, Component, Errors};
@@ -26,18 +26,12 @@ fn default_type(ty: &Type) -> &Type {
     inner_of(ty, "Option").unwrap_or(ty)
 }
 
-/// Types a default expression: a string literal becomes a `String`; anything else must
-/// already have the argument's type. Errors point at the expression.
+/// Types a default expression through the runtime's `DefaultValue`, which also turns a
+/// `&str` into a `String`. A default of another type fails to compile at the expression.
 pub(crate) fn typed_default(krate: &syn::Path, expr: &Expr, ty: &Type) -> TokenStream {
-    let value = match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
-            quote_spanned!(text.span()=> #krate::__private::String::from(#text))
-        }
-        other => quote!(#other),
-    };
     quote_spanned! {expr.span()=>
         {
-            let __default: #ty = #value;
+            let __default: #ty = #krate::__private::DefaultValue::<#ty>::into_default(#expr);
             __default
         }
     }
@@ -59,7 +53,10 @@ fn optional_str(text: Option<&String>) -> TokenStream {
 
 /// The item that makes two components with one name in one module a compile error.
 pub(crate) fn name_guard(name: &str, span: Span) -> TokenStream {
-    let guard = Ident::new(&format!("__vertex_name_taken_{}", name.replace('-', "_")), span);
+    let guard = Ident::new(
+        &format!("__vertex_name_taken_{}", name.replace('-', "_")),
+        span,
+    );
     quote_spanned! {span=>
         #[allow(non_camel_case_types, dead_code)]
         struct #guard;
@@ -159,9 +156,12 @@ fn outputs_struct(component: &Component, krate: &syn::Path, returned: &TokenStre
         let name = &arg.name;
         quote!(#ident: #krate::ArtifactRef::task_output(task, #name))
     });
+    // The struct shares the function's visibility, so that a private return type may
+    // appear in its `Deref` target.
+    let vis = &component.function.vis;
     quote! {
         #[allow(non_camel_case_types, non_snake_case)]
-        pub struct __Outputs {
+        #vis struct __Outputs {
             #(#fields,)*
             __returned: <#returned as #krate::__private::ComponentReturn>::Refs,
         }
@@ -207,7 +207,10 @@ fn expand(component: &Component) -> TokenStream {
             let artifact = inner_of(&arg.ty, "Output").unwrap_or(&arg.ty);
             quote_spanned!(artifact.span()=> #krate::__private::output_def::<#artifact>(#name))
         });
-    let decode = component.args.iter().map(|arg| decode_argument(&krate, arg));
+    let decode = component
+        .args
+        .iter()
+        .map(|arg| decode_argument(&krate, arg));
     let call_args = component.args.iter().map(|arg| &arg.ident);
     let bindings = component
         .args
@@ -221,7 +224,10 @@ fn expand(component: &Component) -> TokenStream {
     let task_struct = task_struct(component, &krate);
     let outputs_struct = outputs_struct(component, &krate, &returned);
     let guard = name_guard(name, component.name_span);
-    let entry = format_ident!("__VERTEX_COMPONENT_{}", ident.to_string().trim_start_matches("r#").to_uppercase());
+    let entry = format_ident!(
+        "__VERTEX_COMPONENT_{}",
+        ident.to_string().trim_start_matches("r#").to_uppercase()
+    );
     let rust_path = format!("::{ident}");
 
     quote! {

@@ -27,7 +27,9 @@ pub(crate) fn kfp_name(function: &str) -> String {
 
 /// Checks a component or pipeline name: a lowercase DNS label of at most 128 characters.
 pub(crate) fn check_component_name(name: &str) -> Result<(), String> {
-    let valid_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let valid_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let valid_ends = !name.starts_with('-') && !name.ends_with('-');
     if !name.is_empty() && name.len() <= 128 && valid_chars && valid_ends {
         return Ok(());
@@ -41,7 +43,9 @@ pub(crate) fn check_component_name(name: &str) -> Result<(), String> {
 /// Checks the KFP name of an input or output: a Python identifier that is not reserved.
 pub(crate) fn check_argument_name(name: &str, is_input: bool) -> Result<(), String> {
     let mut chars = name.chars();
-    let valid_start = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let valid_start = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     if !valid_start || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(format!(
             "`{name}` is not a valid KFP input or output name: use a Python identifier \

@@ -2,7 +2,9 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, FnArg, GenericArgument, Ident, ItemFn, Lit, Meta, Pat, PathArguments, Type};
+use syn::{
+    Attribute, Expr, FnArg, GenericArgument, Ident, ItemFn, Lit, Meta, Pat, PathArguments, Type,
+};
 
 use crate::docs;
 use crate::names::kfp_name;
@@ -134,7 +136,9 @@ pub(crate) fn argument_attributes(
     for attr in attrs {
         if is_attribute(attr, "default") {
             match attr.parse_args::<Expr>() {
-                Ok(_) if default.is_some() => errors.push(attr.span(), "`#[default]` is given twice"),
+                Ok(_) if default.is_some() => {
+                    errors.push(attr.span(), "`#[default]` is given twice")
+                }
                 Ok(expr) => default = Some((attr.span(), expr)),
                 Err(error) => errors.push_error(error),
             }
@@ -203,10 +207,12 @@ pub(crate) fn component(options: Options, function: ItemFn, errors: &mut Errors)
         .iter()
         .filter_map(|input| parse_arg(input, &docs, errors))
         .collect();
-    let (name, name_span) = options
-        .name
-        .clone()
-        .unwrap_or_else(|| (kfp_name(&function.sig.ident.to_string()), function.sig.ident.span()));
+    let (name, name_span) = options.name.clone().unwrap_or_else(|| {
+        (
+            kfp_name(&function.sig.ident.to_string()),
+            function.sig.ident.span(),
+        )
+    });
     let mut function = function;
     strip_argument_attributes(&mut function);
     Component {

@@ -28,12 +28,17 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let docs = docs::parse(&function.attrs);
     check_signature(&function.sig, "pipeline", &mut errors);
     if let ReturnType::Type(_, ty) = &function.sig.output {
-        errors.push(ty.span(), "a pipeline returns nothing; declare outputs with `Pipeline::output`");
+        errors.push(
+            ty.span(),
+            "a pipeline returns nothing; declare outputs with `Pipeline::output`",
+        );
     }
-    let (name, name_span) = options
-        .name
-        .clone()
-        .unwrap_or_else(|| (kfp_name(&function.sig.ident.to_string()), function.sig.ident.span()));
+    let (name, name_span) = options.name.clone().unwrap_or_else(|| {
+        (
+            kfp_name(&function.sig.ident.to_string()),
+            function.sig.ident.span(),
+        )
+    });
     if let Err(message) = check_component_name(&name) {
         errors.push(name_span, message);
     }
@@ -58,7 +63,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         };
         check_type_shape(&typed.ty, &mut errors);
         let rust_name = pat.ident.to_string().trim_start_matches("r#").to_owned();
-        let (input_name, input_span) = rename.unwrap_or_else(|| (rust_name.clone(), pat.ident.span()));
+        let (input_name, input_span) =
+            rename.unwrap_or_else(|| (rust_name.clone(), pat.ident.span()));
         if let Err(message) = check_argument_name(&input_name, true) {
             errors.push(input_span, message);
         }

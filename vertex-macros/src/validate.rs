@@ -31,7 +31,10 @@ pub(crate) fn check_signature(signature: &Signature, what: &str, errors: &mut Er
         );
     }
     if let Some(where_clause) = &signature.generics.where_clause {
-        errors.push(where_clause.span(), format!("a {what} cannot have a `where` clause"));
+        errors.push(
+            where_clause.span(),
+            format!("a {what} cannot have a `where` clause"),
+        );
     }
     if let Some(variadic) = &signature.variadic {
         errors.push(variadic.span(), format!("a {what} cannot be variadic"));
@@ -97,7 +100,10 @@ pub(crate) fn component(component: &Component, errors: &mut Errors) {
     }
     if let ReturnType::Type(_, ty) = &component.function.sig.output {
         if let Type::ImplTrait(_) = &**ty {
-            errors.push(ty.span(), "a component cannot return `impl Trait`; name the type");
+            errors.push(
+                ty.span(),
+                "a component cannot return `impl Trait`; name the type",
+            );
         }
     }
     let mut seen: HashMap<&str, proc_macro2::Span> = HashMap::new();

@@ -128,6 +128,16 @@ pub fn local_path_under(mount_root: &Path, uri: &str) -> Result<PathBuf, UriErro
     Ok(mount_root.join(mount).join(rest))
 }
 
+/// Maps a storage URI to a local path like [`local_path`], with the mounts under
+/// `$VERTEX_MOUNT_ROOT` when that is set, as it is in tasks of the local runner. Use it for
+/// URIs that arrive as string parameters.
+pub fn resolve_uri(uri: &str) -> Result<PathBuf, UriError> {
+    match std::env::var_os(crate::dispatch::MOUNT_ROOT_ENV) {
+        Some(root) => local_path_under(Path::new(&root), uri),
+        None => local_path(uri),
+    }
+}
+
 /// Splits `scheme://rest`, where a scheme is a letter followed by letters, digits, `+`, `-`
 /// or `.` (RFC 3986).
 fn split_scheme(uri: &str) -> Option<(&str, &str)> {
@@ -148,7 +158,12 @@ pub struct Input<A> {
 }
 
 impl<A: ArtifactType> Input<A> {
-    pub(crate) fn new(name: String, uri: String, path: PathBuf, metadata: Map<String, Value>) -> Self {
+    pub(crate) fn new(
+        name: String,
+        uri: String,
+        path: PathBuf,
+        metadata: Map<String, Value>,
+    ) -> Self {
         Self {
             name,
             uri,
@@ -203,7 +218,9 @@ pub(crate) struct OutputSlot {
 impl OutputSlot {
     pub(crate) fn metadata(&self) -> MutexGuard<'_, Map<String, Value>> {
         // A panic while the lock was held leaves a map that is still valid JSON.
-        self.metadata.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.metadata
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -330,9 +347,15 @@ impl Output<ClassificationMetrics> {
             .entry("confidenceMetrics")
             .or_insert_with(|| Value::Array(Vec::new()));
         let Value::Array(points) = points else {
-            return Err(MetricsError("metadata `confidenceMetrics` is not a list".into()));
+            return Err(MetricsError(
+                "metadata `confidenceMetrics` is not a list".into(),
+            ));
         };
-        for ((fpr, tpr), threshold) in false_positive_rate.iter().zip(true_positive_rate).zip(threshold) {
+        for ((fpr, tpr), threshold) in false_positive_rate
+            .iter()
+            .zip(true_positive_rate)
+            .zip(threshold)
+        {
             points.push(json!({
                 "confidenceThreshold": threshold,
                 "recall": tpr,

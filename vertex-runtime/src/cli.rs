@@ -116,7 +116,10 @@ struct RunArgs {
 fn binary_name() -> String {
     std::env::current_exe()
         .ok()
-        .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
+        .and_then(|path| {
+            path.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "vertex".to_owned())
 }
 
@@ -154,9 +157,15 @@ fn print(text: &str) -> Result<(), Error> {
 }
 
 fn list() -> Result<(), Error> {
-    let mut names: Vec<String> = COMPONENTS.iter().map(|c| format!("component {}\n", c.name)).collect();
+    let mut names: Vec<String> = COMPONENTS
+        .iter()
+        .map(|c| format!("component {}\n", c.name))
+        .collect();
     names.sort();
-    let mut pipelines: Vec<String> = PIPELINES.iter().map(|p| format!("pipeline {}\n", p.name)).collect();
+    let mut pipelines: Vec<String> = PIPELINES
+        .iter()
+        .map(|p| format!("pipeline {}\n", p.name))
+        .collect();
     pipelines.sort();
     print(&(names.concat() + &pipelines.concat()))
 }
@@ -200,9 +209,9 @@ pub(crate) fn parse_params(
 ) -> Result<BTreeMap<String, Value>, Error> {
     let mut values = BTreeMap::new();
     for param in params {
-        let (name, text) = param
-            .split_once('=')
-            .ok_or_else(|| Error::Usage(format!("invalid --param `{param}`: expected NAME=VALUE")))?;
+        let (name, text) = param.split_once('=').ok_or_else(|| {
+            Error::Usage(format!("invalid --param `{param}`: expected NAME=VALUE"))
+        })?;
         let input = inputs.iter().find(|input| input.name == name).ok_or_else(|| {
             let known: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
             Error::Usage(format!(
@@ -210,8 +219,11 @@ pub(crate) fn parse_params(
                 if known.is_empty() { "none".to_owned() } else { known.join(", ") }
             ))
         })?;
-        let parameter_type = parameter_type(input.kind)
-            .ok_or_else(|| Error::Usage(format!("invalid --param `{param}`: `{name}` is an artifact input")))?;
+        let parameter_type = parameter_type(input.kind).ok_or_else(|| {
+            Error::Usage(format!(
+                "invalid --param `{param}`: `{name}` is an artifact input"
+            ))
+        })?;
         let value = parse_text_value(parameter_type, text)
             .map_err(|message| Error::Usage(format!("invalid --param `{name}`: {message}")))?;
         if values.insert(name.to_owned(), value).is_some() {

@@ -158,7 +158,10 @@ fn artifact_kind<A: ArtifactType>(list: bool) -> ValueKind {
     }
 }
 
-fn to_input<A: ArtifactType>(artifact: &RuntimeArtifact, mount_root: &Path) -> Result<Input<A>, String> {
+fn to_input<A: ArtifactType>(
+    artifact: &RuntimeArtifact,
+    mount_root: &Path,
+) -> Result<Input<A>, String> {
     let path = local_path_under(mount_root, &artifact.uri).map_err(|error| error.to_string())?;
     Ok(Input::new(
         artifact.name.clone(),
@@ -215,18 +218,25 @@ impl<A: ArtifactType> InputArg for Vec<Input<A>> {
             .iter()
             .enumerate()
             .map(|(index, artifact)| {
-                to_input(artifact, source.mount_root).map_err(|error| format!("artifact [{index}]: {error}"))
+                to_input(artifact, source.mount_root)
+                    .map_err(|error| format!("artifact [{index}]: {error}"))
             })
             .collect()
     }
 }
 
 /// Returns the definition of an input argument; called by generated code.
-pub fn input_def<T: InputArg>(name: &str, default: Option<Result<Value, ValueError>>, description: Option<&str>) -> InputDef {
+pub fn input_def<T: InputArg>(
+    name: &str,
+    default: Option<Result<Value, ValueError>>,
+    description: Option<&str>,
+) -> InputDef {
     let (kind, optional) = T::kind();
     let default = default.map(|encoded| {
         // A default that cannot be encoded is a programming error in the component.
-        encoded.unwrap_or_else(|error| panic!("the default of input `{name}` cannot be encoded: {error}"))
+        encoded.unwrap_or_else(|error| {
+            panic!("the default of input `{name}` cannot be encoded: {error}")
+        })
     });
     InputDef {
         name: name.to_owned(),
@@ -399,7 +409,11 @@ impl Invocation {
     }
 
     /// Decodes an input, or returns `default()` when it is absent or `null`.
-    pub fn input_or<T: InputArg>(&self, name: &str, default: impl FnOnce() -> T) -> Result<T, Error> {
+    pub fn input_or<T: InputArg>(
+        &self,
+        name: &str,
+        default: impl FnOnce() -> T,
+    ) -> Result<T, Error> {
         match self.source(name) {
             None => Ok(default()),
             Some(source) => T::extract(&source).map_err(|message| self.input_error(name, message)),
@@ -414,12 +428,20 @@ impl Invocation {
             .artifacts
             .get(name)
             .and_then(|list| list.artifacts.first())
-            .ok_or_else(|| Error::ExecutorInput(format!("`outputs.artifacts.{name}` is missing")))?;
+            .ok_or_else(|| {
+                Error::ExecutorInput(format!("`outputs.artifacts.{name}` is missing"))
+            })?;
         let path = local_path_under(&self.mount_root, &artifact.uri)
             .map_err(|error| Error::ExecutorInput(format!("output artifact `{name}`: {error}")))?;
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(parent).map_err(|error| {
-                Error::Output(format!("cannot create `{}` for output `{name}`: {error}", parent.display()))
+                Error::Output(format!(
+                    "cannot create `{}` for output `{name}`: {error}",
+                    parent.display()
+                ))
             })?;
         }
         let slot = Arc::new(OutputSlot {
@@ -442,14 +464,19 @@ impl Invocation {
         let mut output = ExecutorOutput::default();
         for (name, value) in values {
             let value = value.map_err(|error| {
-                Error::Output(format!("output `{name}` of component `{}`: {error}", self.component))
+                Error::Output(format!(
+                    "output `{name}` of component `{}`: {error}",
+                    self.component
+                ))
             })?;
             output.parameter_values.insert(name.to_owned(), value);
         }
         for (name, slot) in &self.outputs {
             let metadata = slot.metadata().clone();
             let artifact = RuntimeArtifact::new(slot.name.clone(), slot.uri.clone(), metadata);
-            output.artifacts.insert(name.clone(), ArtifactList::new(vec![artifact]));
+            output
+                .artifacts
+                .insert(name.clone(), ArtifactList::new(vec![artifact]));
         }
         Ok(output)
     }

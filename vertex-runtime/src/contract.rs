@@ -116,7 +116,11 @@ pub struct RuntimeArtifact {
 
 impl RuntimeArtifact {
     /// Creates an artifact with a name, URI and metadata and no type.
-    pub fn new(name: impl Into<String>, uri: impl Into<String>, metadata: Map<String, Value>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        uri: impl Into<String>,
+        metadata: Map<String, Value>,
+    ) -> Self {
         Self {
             name: name.into(),
             artifact_type: None,
@@ -175,15 +179,16 @@ where
 /// Parses an executor input, naming the JSON path of the first mismatch.
 pub fn parse_executor_input(json: &str) -> Result<ExecutorInput, String> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let input: ExecutorInput = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if path == "." {
-            inner.to_string()
-        } else {
-            format!("at `{path}`: {inner}")
-        }
-    })?;
+    let input: ExecutorInput =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if path == "." {
+                inner.to_string()
+            } else {
+                format!("at `{path}`: {inner}")
+            }
+        })?;
     deserializer.end().map_err(|error| error.to_string())?;
     Ok(input)
 }
@@ -212,7 +217,10 @@ mod tests {
         .to_string();
         let input = parse_executor_input(&text).unwrap();
         assert_eq!(input.inputs.parameter_values["count"], json!(5));
-        assert_eq!(input.inputs.artifacts["data"].artifacts[0].uri, "gs://b/data");
+        assert_eq!(
+            input.inputs.artifacts["data"].artifacts[0].uri,
+            "gs://b/data"
+        );
         assert_eq!(input.outputs.output_file, "/tmp/o/executor_output.json");
     }
 
@@ -240,12 +248,17 @@ mod tests {
         let mut output = ExecutorOutput::default();
         output.parameter_values.insert("Output".into(), json!(20));
         let artifact = RuntimeArtifact::new("m", "/tmp/m", Map::new());
-        output.artifacts.insert("m".into(), ArtifactList::new(vec![artifact]));
+        output
+            .artifacts
+            .insert("m".into(), ArtifactList::new(vec![artifact]));
         let text = serde_json::to_string(&output).unwrap();
         assert_eq!(
             text,
             r#"{"parameterValues":{"Output":20},"artifacts":{"m":{"artifacts":[{"name":"m","uri":"/tmp/m","metadata":{}}]}}}"#
         );
-        assert_eq!(serde_json::to_string(&ExecutorOutput::default()).unwrap(), "{}");
+        assert_eq!(
+            serde_json::to_string(&ExecutorOutput::default()).unwrap(),
+            "{}"
+        );
     }
 }

@@ -24,9 +24,12 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     let input = parse_executor_input(executor_input).map_err(Error::ExecutorInput)?;
     let output_file = PathBuf::from(&input.outputs.output_file);
     if output_file.as_os_str().is_empty() {
-        return Err(Error::ExecutorInput("`outputs.outputFile` is empty".to_owned()));
+        return Err(Error::ExecutorInput(
+            "`outputs.outputFile` is empty".to_owned(),
+        ));
     }
-    let mount_root = std::env::var_os(MOUNT_ROOT_ENV).map_or_else(|| PathBuf::from("/"), PathBuf::from);
+    let mount_root =
+        std::env::var_os(MOUNT_ROOT_ENV).map_or_else(|| PathBuf::from("/"), PathBuf::from);
     let span = tracing::info_span!("exec", component = entry.name);
     let _entered = span.enter();
     tracing::debug!(output_file = %output_file.display(), "decoding inputs");
@@ -35,7 +38,10 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     let output = run_catching_panics(entry, &mut invocation)?;
     let json = serde_json::to_vec(&output).map_err(|error| Error::Output(error.to_string()))?;
     write_atomically(&output_file, &json).map_err(|error| {
-        Error::Output(format!("cannot write the executor output to `{}`: {error}", output_file.display()))
+        Error::Output(format!(
+            "cannot write the executor output to `{}`: {error}",
+            output_file.display()
+        ))
     })?;
     tracing::debug!("outputs written");
     Ok(())
@@ -47,7 +53,10 @@ thread_local! {
 
 /// Calls the component, turning a panic into [`Error::Panicked`] with its message and
 /// location. The default hook is silenced meanwhile so the panic prints one line, not two.
-fn run_catching_panics(entry: &ComponentEntry, invocation: &mut Invocation) -> Result<ExecutorOutput, Error> {
+fn run_catching_panics(
+    entry: &ComponentEntry,
+    invocation: &mut Invocation,
+) -> Result<ExecutorOutput, Error> {
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|info| {
         let payload = info.payload();

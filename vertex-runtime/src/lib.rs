@@ -93,8 +93,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use artifact::{
-    Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output,
-    SlicedClassificationMetrics, HTML,
+    Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model,
+    Output, SlicedClassificationMetrics, HTML,
 };
 pub use error::Error;
 pub use param::{Parameter, ParameterType};
@@ -205,14 +205,18 @@ pub mod __private {
     };
     pub use crate::contract::ExecutorOutput;
     pub use crate::error::Error;
-    pub use crate::param::{decode_struct, encode_struct, Parameter, ParameterType, ValueError};
-    pub use crate::pipeline::{Bind, Binding, ComponentTask, ParamRef, Pipeline, PipelineInput, TaskId};
+    pub use crate::param::{
+        decode_struct, encode_struct, DefaultValue, Parameter, ParameterType, ValueError,
+    };
+    pub use crate::pipeline::{
+        Bind, Binding, ComponentTask, ParamRef, Pipeline, PipelineInput, TaskId,
+    };
     pub use crate::registry::{ComponentEntry, PipelineEntry, COMPONENTS, PIPELINES};
     pub use crate::Output;
     pub use linkme;
     pub use serde_json::Value;
     pub use std::{
-        boxed::Box, concat, module_path, ops::Deref, option::Option, result::Result, string::String,
-        stringify, vec, vec::Vec,
+        boxed::Box, concat, module_path, ops::Deref, option::Option, result::Result,
+        string::String, stringify, vec, vec::Vec,
     };
 }

@@ -248,9 +248,11 @@ fn decode_float(value: &Value) -> Result<f64, ValueError> {
 }
 
 fn encode_float(value: f64) -> Result<Value, ValueError> {
-    Number::from_f64(value)
-        .map(Value::Number)
-        .ok_or_else(|| ValueError::new(format!("{value} is not a finite number, which JSON cannot represent")))
+    Number::from_f64(value).map(Value::Number).ok_or_else(|| {
+        ValueError::new(format!(
+            "{value} is not a finite number, which JSON cannot represent"
+        ))
+    })
 }
 
 impl Parameter for f64 {
@@ -303,7 +305,10 @@ impl<T: Parameter> Parameter for Vec<T> {
         let items = self
             .iter()
             .enumerate()
-            .map(|(index, item)| item.encode().map_err(|e| e.within(format_args!("[{index}]"))))
+            .map(|(index, item)| {
+                item.encode()
+                    .map_err(|e| e.within(format_args!("[{index}]")))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Value::Array(items))
     }
@@ -316,7 +321,9 @@ fn decode_object<'v>(value: &'v Value) -> Result<&'v Map<String, Value>, ValueEr
     }
 }
 
-fn decode_entries<T: Parameter, M: FromIterator<(String, T)>>(value: &Value) -> Result<M, ValueError> {
+fn decode_entries<T: Parameter, M: FromIterator<(String, T)>>(
+    value: &Value,
+) -> Result<M, ValueError> {
     decode_object(value)?
         .iter()
         .map(|(key, item)| {
@@ -331,7 +338,9 @@ fn encode_entries<'a, T: Parameter + 'a>(
 ) -> Result<Value, ValueError> {
     let fields = entries
         .map(|(key, item)| {
-            let encoded = item.encode().map_err(|e| e.within(format_args!(".{key}")))?;
+            let encoded = item
+                .encode()
+                .map_err(|e| e.within(format_args!(".{key}")))?;
             Ok((key.clone(), encoded))
         })
         .collect::<Result<Map<_, _>, ValueError>>()?;
@@ -406,7 +415,9 @@ pub fn whole_floats_to_integers(value: Value) -> Value {
                 Value::Number(number)
             }
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(whole_floats_to_integers).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(whole_floats_to_integers).collect())
+        }
         Value::Object(fields) => Value::Object(
             fields
                 .into_iter()
@@ -439,14 +450,38 @@ pub fn encode_struct<T: Serialize>(value: &T) -> Result<Value, ValueError> {
     Ok(encoded)
 }
 
+/// A value usable as the default of an input of type `T`: a `T`, or a `&str` for a
+/// `String` input. `#[default(...)]` expressions go through it.
+#[diagnostic::on_unimplemented(
+    message = "this default has type `{Self}`, but the input has type `{T}`",
+    label = "expected a value of type `{T}`"
+)]
+pub trait DefaultValue<T> {
+    /// Converts the default to the input's type.
+    fn into_default(self) -> T;
+}
+
+impl<T> DefaultValue<T> for T {
+    fn into_default(self) -> T {
+        self
+    }
+}
+
+impl DefaultValue<String> for &str {
+    fn into_default(self) -> String {
+        self.to_owned()
+    }
+}
+
 /// Parses a command-line value of a pipeline parameter: the text itself for `STRING`, JSON
 /// for every other type, checked against the type.
 pub fn parse_text_value(parameter_type: ParameterType, text: &str) -> Result<Value, String> {
     if parameter_type == ParameterType::String {
         return Ok(Value::String(text.to_owned()));
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|error| format!("`{text}` is not valid JSON for a {parameter_type} value: {error}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|error| {
+        format!("`{text}` is not valid JSON for a {parameter_type} value: {error}")
+    })?;
     check_type(parameter_type, &value).map_err(|error| format!("`{text}`: {error}"))?;
     Ok(value)
 }
@@ -482,7 +517,10 @@ mod tests {
     fn integer_rejects_fraction_bool_string() {
         for bad in [json!(5.5), json!(true), json!("5"), json!(null), json!([5])] {
             let error = i64::decode(&bad).unwrap_err();
-            assert!(error.to_string().starts_with("expected an integer"), "{error}");
+            assert!(
+                error.to_string().starts_with("expected an integer"),
+                "{error}"
+            );
         }
     }
 
@@ -572,11 +610,20 @@ mod tests {
     #[test]
     fn text_value_parsed_by_type() {
         assert_eq!(parse_text_value(ParameterType::String, "5"), Ok(json!("5")));
-        assert_eq!(parse_text_value(ParameterType::NumberInteger, "5"), Ok(json!(5)));
-        assert_eq!(parse_text_value(ParameterType::List, "[1, 2]"), Ok(json!([1, 2])));
+        assert_eq!(
+            parse_text_value(ParameterType::NumberInteger, "5"),
+            Ok(json!(5))
+        );
+        assert_eq!(
+            parse_text_value(ParameterType::List, "[1, 2]"),
+            Ok(json!([1, 2]))
+        );
         let error = parse_text_value(ParameterType::NumberInteger, "2.5").unwrap_err();
         assert_eq!(error, "`2.5`: expected an integer, got 2.5");
         let error = parse_text_value(ParameterType::Boolean, "yes").unwrap_err();
-        assert!(error.starts_with("`yes` is not valid JSON for a BOOLEAN value"), "{error}");
+        assert!(
+            error.starts_with("`yes` is not valid JSON for a BOOLEAN value"),
+            "{error}"
+        );
     }
 }

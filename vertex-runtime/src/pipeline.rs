@@ -277,7 +277,12 @@ impl<T: Parameter> PipelineInput for ParamRef<T> {
 impl<A: ArtifactType> PipelineInput for ArtifactRef<A> {
     type Value = ();
 
-    fn declare(pipeline: &Pipeline, name: &str, _: Option<Result<Value, ValueError>>, description: Option<&str>) -> Self {
+    fn declare(
+        pipeline: &Pipeline,
+        name: &str,
+        _: Option<Result<Value, ValueError>>,
+        description: Option<&str>,
+    ) -> Self {
         let kind = ValueKind::Artifact {
             schema: ArtifactSchema::of::<A>(),
             list: false,
@@ -298,7 +303,10 @@ pub trait PipelineOutput {
 
 impl<T: Parameter> PipelineOutput for ParamRef<T> {
     fn output(&self) -> (ValueKind, Binding) {
-        (ValueKind::Parameter(T::TYPE), Binding::Parameter(self.source.clone()))
+        (
+            ValueKind::Parameter(T::TYPE),
+            Binding::Parameter(self.source.clone()),
+        )
     }
 }
 
@@ -399,7 +407,9 @@ impl Pipeline {
     ) {
         let default = default.map(|encoded| {
             // A default that cannot be encoded is a programming error in the pipeline.
-            encoded.unwrap_or_else(|error| panic!("the default of pipeline input `{name}` cannot be encoded: {error}"))
+            encoded.unwrap_or_else(|error| {
+                panic!("the default of pipeline input `{name}` cannot be encoded: {error}")
+            })
         });
         self.graph.borrow_mut().inputs.push(InputDef {
             name: name.to_owned(),

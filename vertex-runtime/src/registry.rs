@@ -73,7 +73,9 @@ fn names<T>(entries: &[T], name: fn(&T) -> &'static str) -> String {
 pub fn component(name: &str) -> Result<&'static ComponentEntry, Error> {
     COMPONENTS.iter().find(|c| c.name == name).ok_or_else(|| {
         let known = names(&COMPONENTS, |c| c.name);
-        Error::Usage(format!("unknown component `{name}`; this binary has: {known}"))
+        Error::Usage(format!(
+            "unknown component `{name}`; this binary has: {known}"
+        ))
     })
 }
 
@@ -81,6 +83,8 @@ pub fn component(name: &str) -> Result<&'static ComponentEntry, Error> {
 pub fn pipeline(name: &str) -> Result<&'static PipelineEntry, Error> {
     PIPELINES.iter().find(|p| p.name == name).ok_or_else(|| {
         let known = names(&PIPELINES, |p| p.name);
-        Error::Usage(format!("unknown pipeline `{name}`; this binary has: {known}"))
+        Error::Usage(format!(
+            "unknown pipeline `{name}`; this binary has: {known}"
+        ))
     })
 }

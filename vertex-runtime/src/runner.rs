@@ -12,7 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Map, Value};
 
 use crate::component::ValueKind;
-use crate::contract::{ArtifactList, ExecutorInput, ExecutorOutput, OutputParameter, RuntimeArtifact};
+use crate::contract::{
+    ArtifactList, ExecutorInput, ExecutorOutput, OutputParameter, RuntimeArtifact,
+};
 use crate::dispatch::MOUNT_ROOT_ENV;
 use crate::error::Error;
 use crate::pipeline::{ArtifactSource, Binding, Graph, ParamSource, TaskId, TaskNode};
@@ -42,19 +44,29 @@ struct Finished {
 }
 
 /// Runs a pipeline graph with the given parameter values under `root`.
-pub(crate) fn run(graph: &Graph, params: &BTreeMap<String, Value>, root: &Path, jobs: Option<usize>) -> Result<(), Error> {
+pub(crate) fn run(
+    graph: &Graph,
+    params: &BTreeMap<String, Value>,
+    root: &Path,
+    jobs: Option<usize>,
+) -> Result<(), Error> {
     let values = resolve_parameters(graph, params)?;
     let root = std::path::absolute(root)
         .map_err(|error| Error::Usage(format!("invalid --root `{}`: {error}", root.display())))?;
     let run_name = format!("{}-{}", graph.name, timestamp());
     let run_dir = root.join(&run_name);
-    std::fs::create_dir_all(&run_dir)
-        .map_err(|error| Error::Output(format!("cannot create `{}`: {error}", run_dir.display())))?;
+    std::fs::create_dir_all(&run_dir).map_err(|error| {
+        Error::Output(format!("cannot create `{}`: {error}", run_dir.display()))
+    })?;
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
         .unwrap_or(1)
         .max(1);
-    eprintln!("run {run_name}: {} tasks, up to {jobs} at once, in {}", graph.tasks.len(), run_dir.display());
+    eprintln!(
+        "run {run_name}: {} tasks, up to {jobs} at once, in {}",
+        graph.tasks.len(),
+        run_dir.display()
+    );
 
     let mut runs: Vec<TaskRun> = graph
         .tasks
@@ -80,7 +92,15 @@ pub(crate) fn run(graph: &Graph, params: &BTreeMap<String, Value>, root: &Path, 
             running += 1;
             let task = &graph.tasks[index];
             eprintln!("[{}] started", task.id);
-            let spawned = spawn(&executable, &root, task, &runs[index].directory, input, index, sender.clone());
+            let spawned = spawn(
+                &executable,
+                &root,
+                task,
+                &runs[index].directory,
+                input,
+                index,
+                sender.clone(),
+            );
             if let Err(message) = spawned {
                 running -= 1;
                 runs[index].status = Status::Failed(message);
@@ -120,12 +140,19 @@ pub(crate) fn run(graph: &Graph, params: &BTreeMap<String, Value>, root: &Path, 
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(Error::Pipeline(format!("pipeline `{}` failed: {}", graph.name, failures.join("\n"))))
+        Err(Error::Pipeline(format!(
+            "pipeline `{}` failed: {}",
+            graph.name,
+            failures.join("\n")
+        )))
     }
 }
 
 /// Takes each pipeline parameter from the command line, else its default.
-fn resolve_parameters(graph: &Graph, params: &BTreeMap<String, Value>) -> Result<Map<String, Value>, Error> {
+fn resolve_parameters(
+    graph: &Graph,
+    params: &BTreeMap<String, Value>,
+) -> Result<Map<String, Value>, Error> {
     let mut values = Map::new();
     for input in &graph.inputs {
         if matches!(input.kind, ValueKind::Artifact { .. }) {
@@ -166,7 +193,11 @@ fn format_duration(duration: Duration) -> String {
 
 fn index_of(graph: &Graph, id: &TaskId) -> usize {
     // Bindings only reference tasks created earlier in the same pipeline.
-    graph.tasks.iter().position(|task| &task.id == id).unwrap_or(usize::MAX)
+    graph
+        .tasks
+        .iter()
+        .position(|task| &task.id == id)
+        .unwrap_or(usize::MAX)
 }
 
 fn ready_tasks(graph: &Graph, runs: &[TaskRun]) -> Vec<usize> {
@@ -175,7 +206,10 @@ fn ready_tasks(graph: &Graph, runs: &[TaskRun]) -> Vec<usize> {
         .filter(|&index| {
             graph.tasks[index].dependencies().iter().all(|dependency| {
                 let dependency = index_of(graph, dependency);
-                matches!(runs.get(dependency).map(|run| &run.status), Some(Status::Succeeded(_)))
+                matches!(
+                    runs.get(dependency).map(|run| &run.status),
+                    Some(Status::Succeeded(_))
+                )
             })
         })
         .collect()
@@ -186,21 +220,31 @@ fn skip_dependents_of_failures(graph: &Graph, runs: &mut [TaskRun]) {
         if !matches!(runs[index].status, Status::Pending) {
             continue;
         }
-        let blocked = graph.tasks[index].dependencies().into_iter().find(|dependency| {
-            let dependency = index_of(graph, dependency);
-            matches!(
-                runs.get(dependency).map(|run| &run.status),
-                Some(Status::Failed(_) | Status::Skipped(_))
-            )
-        });
+        let blocked = graph.tasks[index]
+            .dependencies()
+            .into_iter()
+            .find(|dependency| {
+                let dependency = index_of(graph, dependency);
+                matches!(
+                    runs.get(dependency).map(|run| &run.status),
+                    Some(Status::Failed(_) | Status::Skipped(_))
+                )
+            });
         if let Some(dependency) = blocked {
-            eprintln!("[{}] skipped: upstream task `{dependency}` did not succeed", graph.tasks[index].id);
+            eprintln!(
+                "[{}] skipped: upstream task `{dependency}` did not succeed",
+                graph.tasks[index].id
+            );
             runs[index].status = Status::Skipped(dependency);
         }
     }
 }
 
-fn upstream_output<'a>(graph: &Graph, runs: &'a [TaskRun], task: &TaskId) -> Option<&'a ExecutorOutput> {
+fn upstream_output<'a>(
+    graph: &Graph,
+    runs: &'a [TaskRun],
+    task: &TaskId,
+) -> Option<&'a ExecutorOutput> {
     match &runs.get(index_of(graph, task))?.status {
         Status::Succeeded(output) => Some(output),
         _ => None,
@@ -215,28 +259,47 @@ fn artifact_type(kind: ValueKind) -> Option<(&'static str, &'static str)> {
 }
 
 /// Builds the executor input of one task from constants, parameters and upstream outputs.
-fn executor_input(graph: &Graph, runs: &[TaskRun], values: &Map<String, Value>, index: usize) -> ExecutorInput {
+fn executor_input(
+    graph: &Graph,
+    runs: &[TaskRun],
+    values: &Map<String, Value>,
+    index: usize,
+) -> ExecutorInput {
     let task = &graph.tasks[index];
     let directory = &runs[index].directory;
     let mut input = ExecutorInput::default();
     for (name, binding) in &task.inputs {
         match binding {
             Binding::Parameter(ParamSource::Constant(value)) => {
-                input.inputs.parameter_values.insert(name.clone(), value.clone());
+                input
+                    .inputs
+                    .parameter_values
+                    .insert(name.clone(), value.clone());
             }
             Binding::Parameter(ParamSource::PipelineInput(parameter)) => {
                 if let Some(value) = values.get(parameter) {
-                    input.inputs.parameter_values.insert(name.clone(), value.clone());
+                    input
+                        .inputs
+                        .parameter_values
+                        .insert(name.clone(), value.clone());
                 }
             }
             Binding::Parameter(ParamSource::TaskOutput { task, output }) => {
-                let value = upstream_output(graph, runs, task).and_then(|out| out.parameter_values.get(output));
+                let value = upstream_output(graph, runs, task)
+                    .and_then(|out| out.parameter_values.get(output));
                 if let Some(value) = value {
-                    input.inputs.parameter_values.insert(name.clone(), value.clone());
+                    input
+                        .inputs
+                        .parameter_values
+                        .insert(name.clone(), value.clone());
                 }
             }
-            Binding::Parameter(ParamSource::Invalid(_)) | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
-            Binding::Artifact(ArtifactSource::TaskOutput { task: producer, output }) => {
+            Binding::Parameter(ParamSource::Invalid(_))
+            | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
+            Binding::Artifact(ArtifactSource::TaskOutput {
+                task: producer,
+                output,
+            }) => {
                 let produced = upstream_output(graph, runs, producer)
                     .and_then(|out| out.artifacts.get(output))
                     .and_then(|list| list.artifacts.first());
@@ -248,7 +311,10 @@ fn executor_input(graph: &Graph, runs: &[TaskRun], values: &Map<String, Value>, 
                     .and_then(|o| artifact_type(o.kind));
                 if let (Some(artifact), Some((title, version))) = (produced, kind) {
                     let artifact = artifact.clone().with_type(title, version);
-                    input.inputs.artifacts.insert(name.clone(), ArtifactList::new(vec![artifact]));
+                    input
+                        .inputs
+                        .artifacts
+                        .insert(name.clone(), ArtifactList::new(vec![artifact]));
                 }
             }
         }
@@ -257,16 +323,26 @@ fn executor_input(graph: &Graph, runs: &[TaskRun], values: &Map<String, Value>, 
         let path = directory.join(&output.name).to_string_lossy().into_owned();
         match artifact_type(output.kind) {
             Some((title, version)) => {
-                let artifact = RuntimeArtifact::new(output.name.clone(), path, Map::new()).with_type(title, version);
-                input.outputs.artifacts.insert(output.name.clone(), ArtifactList::new(vec![artifact]));
+                let artifact = RuntimeArtifact::new(output.name.clone(), path, Map::new())
+                    .with_type(title, version);
+                input
+                    .outputs
+                    .artifacts
+                    .insert(output.name.clone(), ArtifactList::new(vec![artifact]));
             }
             None => {
                 let parameter = OutputParameter { output_file: path };
-                input.outputs.parameters.insert(output.name.clone(), parameter);
+                input
+                    .outputs
+                    .parameters
+                    .insert(output.name.clone(), parameter);
             }
         }
     }
-    input.outputs.output_file = directory.join("executor_output.json").to_string_lossy().into_owned();
+    input.outputs.output_file = directory
+        .join("executor_output.json")
+        .to_string_lossy()
+        .into_owned();
     input
 }
 
@@ -279,9 +355,11 @@ fn spawn(
     index: usize,
     sender: mpsc::Sender<Finished>,
 ) -> Result<(), String> {
-    std::fs::create_dir_all(directory).map_err(|error| format!("cannot create `{}`: {error}", directory.display()))?;
+    std::fs::create_dir_all(directory)
+        .map_err(|error| format!("cannot create `{}`: {error}", directory.display()))?;
     let log_path = directory.join("log.txt");
-    let log = File::create(&log_path).map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
+    let log = File::create(&log_path)
+        .map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
     let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
     let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
     let started = Instant::now();
@@ -298,22 +376,36 @@ fn spawn(
         let result = match child.wait() {
             Ok(status) if status.success() => read_output(&output_file),
             Ok(status) => {
-                let code = status.code().map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string());
-                Err(format!("exited with code {code}; last lines of {}:\n{}", log_path.display(), log_tail(&log_path)))
+                let code = status
+                    .code()
+                    .map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string());
+                Err(format!(
+                    "exited with code {code}; last lines of {}:\n{}",
+                    log_path.display(),
+                    log_tail(&log_path)
+                ))
             }
             Err(error) => Err(format!("could not be waited for: {error}")),
         };
         let duration = started.elapsed();
         // The receiver lives until every task has reported.
-        let _ = sender.send(Finished { index, duration, result });
+        let _ = sender.send(Finished {
+            index,
+            duration,
+            result,
+        });
     });
     Ok(())
 }
 
 fn read_output(path: &Path) -> Result<ExecutorOutput, String> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|error| format!("wrote an invalid executor output `{}`: {error}", path.display())),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
+            format!(
+                "wrote an invalid executor output `{}`: {error}",
+                path.display()
+            )
+        }),
         // KFP treats a missing executor output as no outputs.
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(ExecutorOutput::default()),
         Err(error) => Err(format!("cannot read `{}`: {error}", path.display())),
@@ -324,17 +416,30 @@ fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.len().saturating_sub(LOG_TAIL_LINES);
-    lines[start..].iter().map(|line| format!("  | {line}")).collect::<Vec<_>>().join("\n")
+    lines[start..]
+        .iter()
+        .map(|line| format!("  | {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
-    let width = graph.tasks.iter().map(|task| task.id.as_str().len()).max().unwrap_or(4).max(4);
+    let width = graph
+        .tasks
+        .iter()
+        .map(|task| task.id.as_str().len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let mut text = format!("\n{:width$}  {:9}  time\n", "task", "status");
     for (task, run) in graph.tasks.iter().zip(runs) {
         let (status, time) = match &run.status {
             Status::Succeeded(_) => ("succeeded", format_duration(run.duration)),
             Status::Failed(_) => ("failed", format_duration(run.duration)),
-            Status::Skipped(upstream) => ("skipped", format!("- (upstream `{upstream}` did not succeed)")),
+            Status::Skipped(upstream) => (
+                "skipped",
+                format!("- (upstream `{upstream}` did not succeed)"),
+            ),
             Status::Pending | Status::Running => ("not run", "-".to_owned()),
         };
         let _ = writeln!(text, "{:width$}  {status:9}  {time}", task.id.as_str());
@@ -349,7 +454,12 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
         text.push_str("\noutput parameters:\n");
         outputs.iter().for_each(|line| text.push_str(line));
     }
-    let metrics: Vec<String> = graph.tasks.iter().zip(runs).flat_map(|(task, run)| task_metrics(task, run)).collect();
+    let metrics: Vec<String> = graph
+        .tasks
+        .iter()
+        .zip(runs)
+        .flat_map(|(task, run)| task_metrics(task, run))
+        .collect();
     if !metrics.is_empty() {
         text.push_str("\nmetrics:\n");
         metrics.iter().for_each(|line| text.push_str(line));
@@ -376,7 +486,14 @@ fn task_metrics(task: &TaskNode, run: &TaskRun) -> Vec<String> {
         matches!(o.kind, ValueKind::Artifact { schema, .. } if schema.title == <crate::Metrics as crate::ArtifactType>::SCHEMA_TITLE)
     });
     metrics_outputs
-        .filter_map(|o| output.artifacts.get(&o.name)?.artifacts.first().map(|a| (o, a)))
+        .filter_map(|o| {
+            output
+                .artifacts
+                .get(&o.name)?
+                .artifacts
+                .first()
+                .map(|a| (o, a))
+        })
         .flat_map(|(o, artifact)| {
             artifact
                 .metadata

@@ -257,7 +257,11 @@ struct PipelineInfo {
     name: String,
 }
 
-fn artifact_spec(kind: ValueKind, optional: bool, description: Option<String>) -> Option<ArtifactSpec> {
+fn artifact_spec(
+    kind: ValueKind,
+    optional: bool,
+    description: Option<String>,
+) -> Option<ArtifactSpec> {
     let ValueKind::Artifact { schema, list } = kind else {
         return None;
     };
@@ -287,14 +291,18 @@ fn input_definitions(inputs: &[InputDef]) -> Definitions<InputParameterSpec> {
             }
             kind => {
                 let spec = artifact_spec(kind, input.optional, input.description.clone());
-                definitions.artifacts.extend(spec.map(|spec| (input.name.clone(), spec)));
+                definitions
+                    .artifacts
+                    .extend(spec.map(|spec| (input.name.clone(), spec)));
             }
         }
     }
     definitions
 }
 
-fn output_definitions<'a>(outputs: impl Iterator<Item = (&'a str, ValueKind)>) -> Definitions<OutputParameterSpec> {
+fn output_definitions<'a>(
+    outputs: impl Iterator<Item = (&'a str, ValueKind)>,
+) -> Definitions<OutputParameterSpec> {
     let mut definitions = Definitions::default();
     for (name, kind) in outputs {
         match kind {
@@ -305,38 +313,54 @@ fn output_definitions<'a>(outputs: impl Iterator<Item = (&'a str, ValueKind)>) -
             }
             kind => {
                 let spec = artifact_spec(kind, false, None);
-                definitions.artifacts.extend(spec.map(|spec| (name.to_owned(), spec)));
+                definitions
+                    .artifacts
+                    .extend(spec.map(|spec| (name.to_owned(), spec)));
             }
         }
     }
     definitions
 }
 
-fn parameter_input(source: &ParamSource, input: &str, task: &TaskId) -> Result<ParameterInputSpec, Error> {
+fn parameter_input(
+    source: &ParamSource,
+    input: &str,
+    task: &TaskId,
+) -> Result<ParameterInputSpec, Error> {
     Ok(match source {
-        ParamSource::Constant(value) => ParameterInputSpec::RuntimeValue { constant: value.clone() },
+        ParamSource::Constant(value) => ParameterInputSpec::RuntimeValue {
+            constant: value.clone(),
+        },
         ParamSource::Invalid(message) => {
             return Err(Error::Pipeline(format!(
                 "input `{input}` of task `{task}`: invalid constant: {message}"
             )))
         }
-        ParamSource::PipelineInput(name) => ParameterInputSpec::ComponentInputParameter(name.clone()),
-        ParamSource::TaskOutput { task, output } => ParameterInputSpec::TaskOutputParameter(TaskOutputRef {
-            output_artifact_key: None,
-            output_parameter_key: Some(output.clone()),
-            producer_task: task.to_string(),
-        }),
+        ParamSource::PipelineInput(name) => {
+            ParameterInputSpec::ComponentInputParameter(name.clone())
+        }
+        ParamSource::TaskOutput { task, output } => {
+            ParameterInputSpec::TaskOutputParameter(TaskOutputRef {
+                output_artifact_key: None,
+                output_parameter_key: Some(output.clone()),
+                producer_task: task.to_string(),
+            })
+        }
     })
 }
 
 fn artifact_input(source: &ArtifactSource) -> ArtifactInputSpec {
     match source {
-        ArtifactSource::PipelineInput(name) => ArtifactInputSpec::ComponentInputArtifact(name.clone()),
-        ArtifactSource::TaskOutput { task, output } => ArtifactInputSpec::TaskOutputArtifact(TaskOutputRef {
-            output_artifact_key: Some(output.clone()),
-            output_parameter_key: None,
-            producer_task: task.to_string(),
-        }),
+        ArtifactSource::PipelineInput(name) => {
+            ArtifactInputSpec::ComponentInputArtifact(name.clone())
+        }
+        ArtifactSource::TaskOutput { task, output } => {
+            ArtifactInputSpec::TaskOutputArtifact(TaskOutputRef {
+                output_artifact_key: Some(output.clone()),
+                output_parameter_key: None,
+                producer_task: task.to_string(),
+            })
+        }
     }
 }
 
@@ -349,7 +373,9 @@ fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
                 inputs.parameters.insert(name.clone(), spec);
             }
             Binding::Artifact(source) => {
-                inputs.artifacts.insert(name.clone(), artifact_input(source));
+                inputs
+                    .artifacts
+                    .insert(name.clone(), artifact_input(source));
             }
         }
     }
@@ -360,10 +386,17 @@ fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
         component_ref: ComponentRef {
             name: format!("comp-{}", task.id),
         },
-        dependent_tasks: task.dependencies().iter().map(ToString::to_string).collect(),
+        dependent_tasks: task
+            .dependencies()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         inputs,
         task_info: TaskInfo {
-            name: task.display_name.clone().unwrap_or_else(|| task.id.to_string()),
+            name: task
+                .display_name
+                .clone()
+                .unwrap_or_else(|| task.id.to_string()),
         },
     })
 }
@@ -424,7 +457,11 @@ impl PipelineSpec {
         let mut tasks = BTreeMap::new();
         for task in &graph.tasks {
             let key = task.id.to_string();
-            let outputs = task.interface.outputs.iter().map(|o| (o.name.as_str(), o.kind));
+            let outputs = task
+                .interface
+                .outputs
+                .iter()
+                .map(|o| (o.name.as_str(), o.kind));
             let component = ComponentSpec {
                 dag: None,
                 executor_label: Some(format!("exec-{key}")),
@@ -432,7 +469,10 @@ impl PipelineSpec {
                 output_definitions: output_definitions(outputs),
             };
             components.insert(format!("comp-{key}"), component);
-            executors.insert(format!("exec-{key}"), executor(container, task.component.name));
+            executors.insert(
+                format!("exec-{key}"),
+                executor(container, task.component.name),
+            );
             tasks.insert(key, task_spec(task)?);
         }
         let root_outputs = graph.outputs.iter().map(|o| (o.name.as_str(), o.kind));
@@ -462,9 +502,17 @@ impl PipelineSpec {
     /// Overrides the defaults of pipeline inputs, as `kfp`'s `pipeline_parameters` does.
     pub fn set_defaults(&mut self, values: &BTreeMap<String, Value>) -> Result<(), Error> {
         for (name, value) in values {
-            let spec = self.root.input_definitions.parameters.get_mut(name).ok_or_else(|| {
-                Error::Usage(format!("pipeline `{}` has no parameter `{name}`", self.pipeline_info.name))
-            })?;
+            let spec = self
+                .root
+                .input_definitions
+                .parameters
+                .get_mut(name)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "pipeline `{}` has no parameter `{name}`",
+                        self.pipeline_info.name
+                    ))
+                })?;
             spec.default_value = Some(value.clone());
             spec.is_optional = true;
         }
@@ -486,18 +534,33 @@ fn python_repr(value: &Value) -> String {
 fn header_type(kind: ValueKind) -> String {
     match kind {
         ValueKind::Parameter(parameter_type) => parameter_type.python_name().to_owned(),
-        ValueKind::Artifact { schema, list: false } => schema.title.to_owned(),
+        ValueKind::Artifact {
+            schema,
+            list: false,
+        } => schema.title.to_owned(),
         ValueKind::Artifact { schema, list: true } => format!("List[{}]", schema.title),
     }
 }
 
 /// Builds the comment header kfp writes above a compiled spec. kfp reads the description
 /// back from the third line, with continuation lines indented by 14 spaces.
-fn header(name: &str, description: Option<&str>, inputs: &[InputDef], outputs: &[(String, ValueKind)]) -> String {
-    let mut lines = vec!["# PIPELINE DEFINITION".to_owned(), format!("# Name: {name}")];
+fn header(
+    name: &str,
+    description: Option<&str>,
+    inputs: &[InputDef],
+    outputs: &[(String, ValueKind)],
+) -> String {
+    let mut lines = vec![
+        "# PIPELINE DEFINITION".to_owned(),
+        format!("# Name: {name}"),
+    ];
     if let Some(description) = description {
         for (index, line) in description.lines().enumerate() {
-            let prefix = if index == 0 { "# Description: " } else { "#              " };
+            let prefix = if index == 0 {
+                "# Description: "
+            } else {
+                "#              "
+            };
             lines.push(format!("{prefix}{line}").trim_end().to_owned());
         }
     }
@@ -511,7 +574,11 @@ fn header(name: &str, description: Option<&str>, inputs: &[InputDef], outputs: &
             Some(value) => format!(" [Default: {}]", python_repr(value)),
             None => String::new(),
         };
-        lines.push(format!("#    {}: {}{default}", input.name, header_type(input.kind)));
+        lines.push(format!(
+            "#    {}: {}{default}",
+            input.name,
+            header_type(input.kind)
+        ));
     }
     let mut sorted_outputs: Vec<&(String, ValueKind)> = outputs.iter().collect();
     sorted_outputs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -525,18 +592,27 @@ fn header(name: &str, description: Option<&str>, inputs: &[InputDef], outputs: &
 }
 
 /// Renders a spec as YAML with kfp's comment header.
-fn to_yaml(spec: &PipelineSpec, inputs: &[InputDef], outputs: &[(String, ValueKind)]) -> Result<String, Error> {
+fn to_yaml(
+    spec: &PipelineSpec,
+    inputs: &[InputDef],
+    outputs: &[(String, ValueKind)],
+) -> Result<String, Error> {
     let info = &spec.pipeline_info;
     // Going through JSON values writes enums as one-key maps, the protobuf JSON form, where
     // the YAML serializer would write tags; its object keys come out sorted, as kfp writes them.
-    let render = |error: &dyn std::fmt::Display| Error::Pipeline(format!("cannot render YAML: {error}"));
+    let render =
+        |error: &dyn std::fmt::Display| Error::Pipeline(format!("cannot render YAML: {error}"));
     let value = serde_json::to_value(spec).map_err(|error| render(&error))?;
-    let body = serde_yaml_ng::to_string(&value).map_err(|error| render(&error))?;
+    let body = serde_saphyr::to_string(&value).map_err(|error| render(&error))?;
     Ok(header(&info.name, info.description.as_deref(), inputs, outputs) + &body)
 }
 
 /// Renders a pipeline graph as PipelineSpec YAML.
-pub fn pipeline_yaml(graph: &Graph, container: &Container, defaults: &BTreeMap<String, Value>) -> Result<String, Error> {
+pub fn pipeline_yaml(
+    graph: &Graph,
+    container: &Container,
+    defaults: &BTreeMap<String, Value>,
+) -> Result<String, Error> {
     let mut spec = PipelineSpec::from_graph(graph, container)?;
     spec.set_defaults(defaults)?;
     let mut inputs = graph.inputs.clone();
@@ -545,26 +621,41 @@ pub fn pipeline_yaml(graph: &Graph, container: &Container, defaults: &BTreeMap<S
             input.default = Some(value.clone());
         }
     }
-    let outputs: Vec<(String, ValueKind)> = graph.outputs.iter().map(|o| (o.name.clone(), o.kind)).collect();
+    let outputs: Vec<(String, ValueKind)> = graph
+        .outputs
+        .iter()
+        .map(|o| (o.name.clone(), o.kind))
+        .collect();
     to_yaml(&spec, &inputs, &outputs)
 }
 
 /// Builds the one-task pipeline graph kfp compiles for a single component: every input
 /// is a pipeline input, every output a pipeline output.
-pub fn component_graph(interface: &ComponentInterface, entry: &'static crate::registry::ComponentEntry) -> Graph {
+pub fn component_graph(
+    interface: &ComponentInterface,
+    entry: &'static crate::registry::ComponentEntry,
+) -> Graph {
     let id = crate::pipeline::single_task_id(&interface.name);
     let inputs = interface
         .inputs
         .iter()
         .map(|input| {
             let binding = match input.kind {
-                ValueKind::Parameter(_) => Binding::Parameter(ParamSource::PipelineInput(input.name.clone())),
-                ValueKind::Artifact { .. } => Binding::Artifact(ArtifactSource::PipelineInput(input.name.clone())),
+                ValueKind::Parameter(_) => {
+                    Binding::Parameter(ParamSource::PipelineInput(input.name.clone()))
+                }
+                ValueKind::Artifact { .. } => {
+                    Binding::Artifact(ArtifactSource::PipelineInput(input.name.clone()))
+                }
             };
             (input.name.clone(), binding)
         })
         .collect();
-    let outputs = interface.outputs.iter().map(|output| component_output(output, &id)).collect();
+    let outputs = interface
+        .outputs
+        .iter()
+        .map(|output| component_output(output, &id))
+        .collect();
     let task = TaskNode {
         id,
         component: entry,
@@ -603,7 +694,10 @@ fn component_output(output: &OutputDef, task: &TaskId) -> OutputNode {
 }
 
 /// Renders a component as the YAML `kfp.components.load_component_from_file` loads.
-pub fn component_yaml(entry: &'static crate::registry::ComponentEntry, container: &Container) -> Result<String, Error> {
+pub fn component_yaml(
+    entry: &'static crate::registry::ComponentEntry,
+    container: &Container,
+) -> Result<String, Error> {
     let interface = (entry.interface)();
     let graph = component_graph(&interface, entry);
     pipeline_yaml(&graph, container, &BTreeMap::new())

@@ -1,9 +1,238 @@
-//! Penguins example pipeline. The steps are in the modules below, and the
-//! command-line entry point is still to be written.
-#![allow(dead_code)]
+//! The penguins pipeline: load the Palmer penguins table, drop incomplete rows, split it,
+//! train a random forest that tells the species apart, evaluate it and write a model card.
+//!
+//! One binary serves every step. Run the whole pipeline on this machine with
+//! `penguins run penguins`, or compile it for Vertex AI with
+//! `penguins compile penguins --image IMAGE --param source=gs://bucket/penguins.csv`.
 
 mod card;
 mod data;
 mod model;
 
-fn main() {}
+use anyhow::{ensure, Context};
+use vertex_runtime::artifact::resolve_uri;
+use vertex_runtime::prelude::*;
+
+use crate::card::DatasetSummary;
+use crate::model::{Evaluation, Hyperparameters, TrainedModel};
+
+/// The table shipped with the example; the default of the pipeline's `source`.
+const SHIPPED_TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/penguins.csv");
+
+/// Copies the penguins table into the pipeline and counts its rows.
+///
+/// # Arguments
+/// * `source` - location of the CSV table: a local path, or a `gs://`, `s3://` or `minio://` URI
+#[vertex_component]
+fn load(source: String, raw: Output<Dataset>) -> anyhow::Result<i64> {
+    let path = resolve_uri(&source)?;
+    let rows = data::read_table(&path)?;
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    raw.write(bytes)?;
+    raw.set_metadata("rows", rows.len());
+    raw.set_metadata("source", source);
+    Ok(i64::try_from(rows.len())?)
+}
+
+/// Drops rows that lack a measurement, the island or the sex.
+///
+/// # Arguments
+/// * `raw` - penguins table as CSV
+/// * `min_rows` - fail when fewer rows remain
+#[vertex_component]
+fn clean(
+    raw: Input<Dataset>,
+    #[default(100)] min_rows: i64,
+    cleaned: Output<Dataset>,
+) -> anyhow::Result<i64> {
+    let (kept, dropped) = data::clean(data::read_table(raw.path())?);
+    ensure!(
+        i64::try_from(kept.len())? >= min_rows,
+        "only {} complete rows remain, fewer than min_rows = {min_rows}",
+        kept.len()
+    );
+    data::write_table(cleaned.path(), &kept)?;
+    cleaned.set_metadata("rows", kept.len());
+    Ok(i64::try_from(dropped)?)
+}
+
+/// Row counts of the two halves of a split.
+#[derive(Outputs)]
+struct SplitSizes {
+    train_rows: i64,
+    test_rows: i64,
+}
+
+/// Splits the table into a training and a test set, stratified by species.
+///
+/// # Arguments
+/// * `cleaned` - complete rows
+/// * `test_fraction` - share of each species held out for testing
+/// * `seed` - seed of the shuffle
+#[vertex_component]
+fn split(
+    cleaned: Input<Dataset>,
+    #[default(0.2)] test_fraction: f64,
+    #[default(42)] seed: u64,
+    train: Output<Dataset>,
+    test: Output<Dataset>,
+) -> anyhow::Result<SplitSizes> {
+    let rows = data::read_clean(cleaned.path())?;
+    let (train_rows, test_rows) = data::split(rows, test_fraction, seed)?;
+    data::write_table(train.path(), &train_rows)?;
+    data::write_table(test.path(), &test_rows)?;
+    train.set_metadata("rows", train_rows.len());
+    test.set_metadata("rows", test_rows.len());
+    Ok(SplitSizes {
+        train_rows: i64::try_from(train_rows.len())?,
+        test_rows: i64::try_from(test_rows.len())?,
+    })
+}
+
+/// Trains a random forest that predicts the species.
+///
+/// # Arguments
+/// * `train` - training rows
+/// * `trees` - number of trees in the forest
+/// * `seed` - seed of the forest
+#[vertex_component]
+fn train_model(
+    train: Input<Dataset>,
+    #[default(100)] trees: u16,
+    #[default(42)] seed: u64,
+    model: Output<Model>,
+) -> anyhow::Result<()> {
+    let rows = data::read_clean(train.path())?;
+    let hyperparameters = Hyperparameters {
+        n_trees: trees,
+        ..Hyperparameters::default()
+    };
+    let trained = model::train(&rows, seed, &hyperparameters)?;
+    trained.save(model.path())?;
+    model.set_metadata("framework", "smartcore random forest");
+    model.set_metadata("trees", trees);
+    model.set_metadata("labels", trained.labels.clone());
+    model.set_metadata("features", trained.feature_names());
+    Ok(())
+}
+
+/// Scores the model on the test rows: accuracy, macro F1 and the confusion matrix.
+///
+/// # Arguments
+/// * `model` - the trained forest
+/// * `test` - held-out rows
+#[vertex_component]
+fn evaluate(
+    model: Input<Model>,
+    test: Input<Dataset>,
+    metrics: Output<Metrics>,
+    confusion: Output<ClassificationMetrics>,
+) -> anyhow::Result<f64> {
+    let trained = TrainedModel::load(model.path())?;
+    let rows = data::read_clean(test.path())?;
+    let evaluation = model::evaluate(&trained, &rows)?;
+    metrics.log_metric("accuracy", evaluation.accuracy);
+    metrics.log_metric("macro_f1", evaluation.macro_f1);
+    metrics.write(serde_json::to_vec_pretty(&evaluation)?)?;
+    confusion.log_confusion_matrix(&evaluation.labels, &evaluation.confusion_matrix)?;
+    Ok(evaluation.accuracy)
+}
+
+/// Writes a Markdown model card with the data, the settings and the scores.
+///
+/// # Arguments
+/// * `model` - the trained forest
+/// * `metrics` - its evaluation
+/// * `raw_rows` - rows in the source table
+/// * `dropped_rows` - incomplete rows removed
+/// * `train_rows` - rows used for training
+/// * `test_rows` - rows used for testing
+/// * `test_fraction` - share held out for testing
+/// * `split_seed` - seed of the split
+#[vertex_component]
+#[allow(clippy::too_many_arguments)]
+fn model_card(
+    model: Input<Model>,
+    metrics: Input<Metrics>,
+    raw_rows: i64,
+    dropped_rows: i64,
+    train_rows: i64,
+    test_rows: i64,
+    test_fraction: f64,
+    split_seed: u64,
+    card: Output<Markdown>,
+) -> anyhow::Result<()> {
+    let trained = TrainedModel::load(model.path())?;
+    let text = std::fs::read_to_string(metrics.path())
+        .with_context(|| format!("cannot read {}", metrics.path().display()))?;
+    let evaluation: Evaluation = serde_json::from_str(&text).context("invalid evaluation")?;
+    let dataset = DatasetSummary {
+        raw_rows: usize::try_from(raw_rows)?,
+        dropped_rows: usize::try_from(dropped_rows)?,
+        train_rows: usize::try_from(train_rows)?,
+        test_rows: usize::try_from(test_rows)?,
+        test_fraction,
+        split_seed,
+    };
+    let markdown = card::model_card(
+        &dataset,
+        &trained.hyperparameters,
+        trained.seed,
+        &evaluation,
+    );
+    card.write(markdown)?;
+    Ok(())
+}
+
+/// Classifies Palmer penguins by species from their measurements.
+///
+/// # Arguments
+/// * `source` - the CSV table: a local path or a `gs://` URI
+/// * `test_fraction` - share of rows held out for testing
+/// * `seed` - seed of the split and the forest
+/// * `trees` - number of trees in the forest
+#[vertex_pipeline]
+fn penguins(
+    p: &Pipeline,
+    #[default(SHIPPED_TABLE)] source: ParamRef<String>,
+    #[default(0.2)] test_fraction: ParamRef<f64>,
+    #[default(42)] seed: ParamRef<u64>,
+    #[default(100)] trees: ParamRef<u16>,
+) {
+    let loaded = p.task(load { source });
+    let cleaned = p.task(clean {
+        raw: loaded.raw.clone(),
+        min_rows: None,
+    });
+    let halves = p.task(split {
+        cleaned: cleaned.cleaned.clone(),
+        test_fraction: Some(test_fraction.clone()),
+        seed: Some(seed.clone()),
+    });
+    let trained = p.task(train_model {
+        train: halves.train.clone(),
+        trees: Some(trees),
+        seed: Some(seed.clone()),
+    });
+    let evaluated = p.task(evaluate {
+        model: trained.model.clone(),
+        test: halves.test.clone(),
+    });
+    let card = p.task(model_card {
+        model: trained.model.clone(),
+        metrics: evaluated.metrics.clone(),
+        raw_rows: loaded.output.clone(),
+        dropped_rows: cleaned.output.clone(),
+        train_rows: halves.train_rows.clone(),
+        test_rows: halves.test_rows.clone(),
+        test_fraction,
+        split_seed: seed,
+    });
+    p.output("accuracy", &evaluated.output);
+    p.output("metrics", &evaluated.metrics);
+    p.output("card", &card.card);
+}
+
+fn main() -> std::process::ExitCode {
+    vertex_runtime::main()
+}

@@ -161,7 +161,10 @@ fn arithmetic(p: &Pipeline, #[default(2)] a: ParamRef<i64>, b: ParamRef<i64>) {
         a: sum.output.clone(),
         b: Some(sum.output.clone()),
     });
-    let bumped = p.task(add_one { x: doubled.output.clone(), step: None });
+    let bumped = p.task(add_one {
+        x: doubled.output.clone(),
+        step: None,
+    });
     bumped.after(&sum).set_display_name("bump");
     p.output("result", &bumped.output);
 }
@@ -170,8 +173,14 @@ fn arithmetic(p: &Pipeline, #[default(2)] a: ParamRef<i64>, b: ParamRef<i64>) {
 #[vertex_pipeline]
 fn failing(p: &Pipeline) {
     let first = p.task(maybe_fail { fail: true.into() });
-    let independent = p.task(add { a: 1.into(), b: None });
-    let after = p.task(add_one { x: independent.output.clone(), step: None });
+    let independent = p.task(add {
+        a: 1.into(),
+        b: None,
+    });
+    let after = p.task(add_one {
+        x: independent.output.clone(),
+        step: None,
+    });
     after.after(&first);
 }
 
