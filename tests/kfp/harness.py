@@ -76,28 +76,35 @@ Subcommands and what they print (``{...}`` = an object, ``[...]`` = a list):
 
 ``reference-component``
     The YAML ``Compiler().compile`` writes for a small lightweight Python
-    component (every parameter type, an input and two output artifacts).
+    component (every parameter type, an input and two output artifacts),
+    for comparing shapes by eye.
 
 ``run-local SPEC.yaml --args JSON --root DIR --binary PATH``
     Runs SPEC through kfp.local (``SubprocessRunner(use_venv=False)``,
     pipeline root DIR) with the first element of its command replaced by
-    PATH. For the call only, the SubprocessRunner's two checks that refuse
+    PATH. For the call only, the SubprocessRunner's two checks that reject
     container components are disabled, and its ``python3`` substitution is
     limited to elements that are exactly ``python3``. Input artifacts are
-    allowed (kfp.local normally refuses them outside pipelines); with them,
+    allowed, although kfp.local rejects them outside pipelines. With them,
     the task is started through ``task_dispatcher.run_single_task`` as the
     component call would, without the call's argument type checks. Prints
     the task outputs like ``read-outputs``.
 
 Argument encoding (``--args``): a JSON object mapping input names to values.
-Parameters take their JSON value (``{"epochs": 5, "note": null}``). An
-artifact input takes ``{"artifact": {"uri": URI, "schemaTitle": TITLE,
-"metadata": {...}, "name": NAME}}``, or a list of those for an artifact
-list; only ``uri`` is required: ``schemaTitle`` defaults to the declared
-type, ``metadata`` to ``{}``, ``name`` to the last segment of the URI (what
-kfp.local uses for upstream outputs). ``null`` means "not passed" for an
-optional artifact. Undeclared names are errors, except ``pipelinechannel--*``
-keys in ``executor-input`` (kfp injects those for f-string inputs).
+Parameters take their JSON value (``{"epochs": 5}``). To leave an optional
+parameter unset, omit it: kfp.local rejects ``null`` parameter values
+(``to_protobuf_value`` raises ValueError). An artifact input takes
+``{"artifact": {"uri": URI, "schemaTitle": TITLE, "metadata": {...},
+"name": NAME}}``, or a list of those for an artifact list. Only ``uri`` is
+required: ``schemaTitle`` defaults to the declared type, ``metadata`` to
+``{}``, ``name`` to the last segment of the URI (what kfp.local uses for
+upstream outputs). ``null`` means "not passed" for an artifact. kfp.local
+has artifact classes for ``system.*`` titles only, so other titles (such as
+``google.VertexModel``) turn into ``system.Artifact``
+(``executor.create_artifact_instance``), as they do in kfp.local pipelines.
+Undeclared names are errors, except ``pipelinechannel--*`` keys in
+``executor-input`` (kfp injects those for f-string inputs), and so are
+missing required inputs.
 """
 
 import argparse
@@ -105,6 +112,7 @@ import contextlib
 import inspect
 import json
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -123,6 +131,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 Json = Any
 ARTIFACT_KEYS = {'uri', 'schemaTitle', 'metadata', 'name'}
 HARNESS_PIPELINE = 'harness-pipeline'
+ANSI_ESCAPE = re.compile(r'\x1b\[[0-9;]*m')
 
 
 class HarnessError(Exception):
@@ -290,6 +299,7 @@ def make_artifact(input_name: str, declared_title: str,
     fields = encoded.get('artifact') if isinstance(encoded, dict) else None
     if (not isinstance(fields, dict) or len(encoded) != 1 or
             not isinstance(fields.get('uri'), str) or
+            not isinstance(fields.get('metadata', {}), dict) or
             not set(fields) <= ARTIFACT_KEYS):
         raise HarnessError(
             f'invalid value for artifact input {input_name!r}: {encoded!r}. '
@@ -306,8 +316,20 @@ def make_artifact(input_name: str, declared_title: str,
 
 def decode_arguments(spec: structures.ComponentSpec, args: Dict[str, Json],
                      allow_injected: bool) -> Dict[str, Any]:
-    """Convert ``--args`` into the keyword arguments kfp expects."""
+    """Convert ``--args`` into the keyword arguments kfp expects.
+
+    Like a component call, this rejects undeclared names and missing
+    required inputs (``BaseComponent.__call__``).
+    """
     inputs = spec.inputs or {}
+    missing = [
+        name for name, input_spec in inputs.items()
+        if not input_spec.optional and name not in args
+    ]
+    if missing:
+        raise HarnessError(
+            f'missing required inputs of component {spec.name!r}: '
+            f'{", ".join(missing)}')
     decoded: Dict[str, Any] = {}
     for name, value in args.items():
         input_spec = inputs.get(name)
@@ -489,7 +511,7 @@ def run_local(component: yaml_component.YamlComponent, args: Dict[str, Json],
     has_artifacts = any(
         is_artifact_spec(spec.inputs[k]) and v is not None
         for k, v in arguments.items())
-    # Without workspace_root, local.init leaves a kfp-workspace-* dir in /tmp.
+    # Without workspace_root, local.init leaves a kfp-workspace-* temp dir.
     with tempfile.TemporaryDirectory(prefix='kfp-workspace-') as workspace, \
             container_components_allowed():
         local.init(
@@ -693,6 +715,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             traceback.print_exc()
         message = str(e) if isinstance(e, HarnessError) else (
             f'{type(e).__name__}: {e}')
+        message = ANSI_ESCAPE.sub('', message)  # kfp colors task names.
         print(f'harness.py {ns.command}: {message}', file=sys.stderr)
         return 1
     sys.stdout.write(text)

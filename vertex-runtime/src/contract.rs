@@ -178,12 +178,18 @@ where
 
 /// Parses an executor input, naming the JSON path of the first mismatch.
 pub fn parse_executor_input(json: &str) -> Result<ExecutorInput, String> {
+    // serde would also read a struct from a JSON array; an executor input is an object.
+    let start = json.trim_start().chars().next();
+    if start.is_some_and(|c| c != '{') {
+        return Err(format!("expected a JSON object, got `{}`", json.trim().chars().take(20).collect::<String>()));
+    }
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let input: ExecutorInput =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner();
-            if path == "." {
+            // serde_path_to_error writes `.` for the root and `?` where the syntax broke.
+            if path == "." || path == "?" {
                 inner.to_string()
             } else {
                 format!("at `{path}`: {inner}")

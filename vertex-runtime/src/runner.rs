@@ -454,6 +454,11 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
         text.push_str("\noutput parameters:\n");
         outputs.iter().for_each(|line| text.push_str(line));
     }
+    let pipeline_outputs = pipeline_outputs(graph, runs);
+    if !pipeline_outputs.is_empty() {
+        text.push_str("\npipeline outputs:\n");
+        pipeline_outputs.iter().for_each(|line| text.push_str(line));
+    }
     let metrics: Vec<String> = graph
         .tasks
         .iter()
@@ -465,6 +470,32 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
         metrics.iter().for_each(|line| text.push_str(line));
     }
     text
+}
+
+fn pipeline_outputs(graph: &Graph, runs: &[TaskRun]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for output in &graph.outputs {
+        let (task, key) = match &output.source {
+            Binding::Parameter(ParamSource::TaskOutput { task, output })
+            | Binding::Artifact(ArtifactSource::TaskOutput { task, output }) => (task, output),
+            _ => continue,
+        };
+        let Some(produced) = upstream_output(graph, runs, task) else {
+            continue;
+        };
+        let value = match &output.source {
+            Binding::Parameter(_) => produced.parameter_values.get(key).map(ToString::to_string),
+            Binding::Artifact(_) => produced
+                .artifacts
+                .get(key)
+                .and_then(|list| list.artifacts.first())
+                .map(|artifact| artifact.uri.clone()),
+        };
+        if let Some(value) = value {
+            lines.push(format!("  {} = {value}\n", output.name));
+        }
+    }
+    lines
 }
 
 fn task_outputs(task: &TaskNode, run: &TaskRun) -> Vec<String> {
