@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, integration, compile-fail (trybuild), doc tests and the
+# conformance tests against the pinned kfp client, which this script installs into a
+# virtual environment first (see scripts/kfp-venv.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+VERTEX_KFP_PYTHON_BIN=$(scripts/kfp-venv.sh | tail -n 1)
+export VERTEX_KFP_PYTHON_BIN
+
+cargo test --workspace --doc
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast
+else
+    cargo test --workspace --no-fail-fast
+fi

@@ -1,0 +1,120 @@
+//! `BIN run` and `BIN compile` on the kitchen-sink pipelines, and the start-up check of
+//! duplicate component names.
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kitchen-sink");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = Command::new(BIN).args(args).output().expect("the test binary starts");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
+    (status.code().unwrap_or(-1), text(stdout), text(stderr))
+}
+
+#[test]
+fn arithmetic_pipeline_runs() {
+    let root = tempfile::tempdir().unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let (code, stdout, stderr) = run(&["run", "arithmetic", "--param", "b=3", "--root", root_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    // a = 2 by default: (2 + 3) doubled is 10, plus one is 11.
+    assert!(stdout.contains("  result = 11\n"), "{stdout}");
+    assert!(stdout.contains("  add.Output = 5\n"), "{stdout}");
+    assert!(stdout.contains("  add-2.Output = 10\n"), "{stdout}");
+    assert!(stdout.contains("increment  succeeded"), "{stdout}");
+    let runs: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
+    assert_eq!(runs.len(), 1);
+    let run_dir = runs[0].as_ref().unwrap().path();
+    assert!(run_dir.join("add-2/executor_output.json").is_file());
+}
+
+#[test]
+fn param_overrides_default() {
+    let root = tempfile::tempdir().unwrap();
+    let args = ["run", "arithmetic", "--param", "a=10", "--param", "b=0", "--root", root.path().to_str().unwrap()];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  result = 21\n"), "{stdout}");
+}
+
+#[test]
+fn missing_required_param_rejected() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(&["run", "arithmetic", "--root", root.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr.trim_end(),
+        "error: pipeline `arithmetic` needs a value for parameter `b`: pass --param b=VALUE"
+    );
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn invalid_params_rejected() {
+    let cases = [
+        ("b=2.5", "error: invalid --param `b`: `2.5`: expected an integer, got 2.5"),
+        ("b", "error: invalid --param `b`: expected NAME=VALUE"),
+        ("c=1", "error: invalid --param `c=1`: pipeline `arithmetic` has no parameter `c`; its parameters: a, b"),
+        ("b=x", "error: invalid --param `b`: `x` is not valid JSON for a NUMBER_INTEGER value: expected value at line 1 column 1"),
+    ];
+    for (param, expected) in cases {
+        let (code, _, stderr) = run(&["run", "arithmetic", "--param", param, "--root", "/nonexistent/never"]);
+        assert_eq!(code, 2, "{param}");
+        assert_eq!(stderr.trim_end(), expected);
+    }
+}
+
+#[test]
+fn repeated_param_rejected() {
+    let (code, _, stderr) = run(&["run", "arithmetic", "--param", "b=1", "--param", "b=2"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.trim_end(), "error: --param `b` is given twice");
+}
+
+#[test]
+fn failed_task_stops_dependents() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&["run", "failing", "--root", root.path().to_str().unwrap()]);
+    assert_eq!(code, 9, "{stderr}");
+    assert!(stderr.contains("task `maybe-fail` exited with code 5"), "{stderr}");
+    assert!(stderr.contains("  | error: component `maybe-fail` failed: asked to fail"), "{stderr}");
+    assert!(stdout.contains("maybe-fail  failed"), "{stdout}");
+    assert!(stdout.contains("add         succeeded"), "{stdout}");
+    assert!(stdout.contains("increment   skipped"), "{stdout}");
+}
+
+#[test]
+fn unknown_pipeline_lists_known() {
+    let (code, _, stderr) = run(&["run", "nope"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.trim_end(), "error: unknown pipeline `nope`; this binary has: arithmetic, failing");
+}
+
+#[test]
+fn compile_writes_pipeline_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sub/arithmetic.yaml");
+    let args = ["compile", "arithmetic", "--image", "img:1", "-o", file.to_str().unwrap(), "--param", "b=4"];
+    let (code, _, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let tasks = &spec["root"]["dag"]["tasks"];
+    assert_eq!(tasks["add-2"]["dependentTasks"], serde_json::json!(["add"]));
+    assert_eq!(tasks["increment"]["dependentTasks"], serde_json::json!(["add", "add-2"]));
+    assert_eq!(tasks["increment"]["taskInfo"]["name"], "bump");
+    assert_eq!(spec["root"]["inputDefinitions"]["parameters"]["b"]["defaultValue"], 4);
+    assert_eq!(spec["deploymentSpec"]["executors"]["exec-increment"]["container"]["args"][1], "increment");
+}
+
+#[test]
+fn duplicate_names_stop_at_start() {
+    let output = Command::new(env!("CARGO_BIN_EXE_duplicate-names")).arg("list").output().unwrap();
+    assert_eq!(output.status.code(), Some(8));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid component registry: the name `same` is used by both `duplicate_names::first::one` and `duplicate_names::second::two`; set a distinct name with `#[vertex_component(name = \"...\")]`"
+    );
+}
