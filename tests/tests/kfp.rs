@@ -1,0 +1,225 @@
+//! Conformance with the real kfp 2.17.3 client: kfp loads what `spec` and `compile` emit,
+//! compiles it inside a Python pipeline, builds executor inputs with kfp.local's own code,
+//! and reads the outputs of `exec` back.
+
+#[path = "../support/kfp.rs"]
+mod support;
+
+use serde_json::{json, Value};
+use support::{harness, harness_raw, run_through_kfp_local, write_spec};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kitchen-sink");
+
+fn artifact(uri: &str, title: &str) -> Value {
+    json!({"artifact": {"uri": uri, "schemaTitle": title, "metadata": {"rows": 2}}})
+}
+
+/// Arguments of `echo` for kfp's pipeline compiler, which rejects an integer for a float.
+fn echo_compile_args() -> Value {
+    let mut args = echo_args();
+    args["ratio"] = json!(3.5);
+    args
+}
+
+fn echo_args() -> Value {
+    json!({
+        "text": "héllo ✓\n\"quoted\"", "small": 255, "big": 9007199254740993u64, "signed": -5,
+        "ratio": 3, "single": 0.5, "flag": true, "items": [1, 2, -3], "names": ["a", ""],
+        "scores": {"x": 1.5}, "counts": {"k": 2}, "raw": {"n": 1, "s": [true]},
+        "config": {"depth": 4, "rate": 1, "tags": ["t"]}
+    })
+}
+
+/// Sample arguments for each kitchen-sink component; `table` exists on disk.
+fn component_args(dir: &std::path::Path) -> Vec<(&'static str, Value)> {
+    let table = dir.join("table.csv");
+    std::fs::write(&table, "a,b\n1,2\n3,4\n").unwrap();
+    let table = table.to_str().unwrap().to_owned();
+    vec![
+        ("add", json!({"a": 40, "b": 2})),
+        ("echo", echo_compile_args()),
+        (
+            "artifacts",
+            json!({
+                "table": artifact(&table, "system.Dataset"),
+                "shards": [artifact(&table, "system.Artifact"), artifact(&table, "system.Artifact")]
+            }),
+        ),
+        ("increment", json!({"x": 1})),
+    ]
+}
+
+#[test]
+fn specs_load_and_compile_in_kfp() {
+    let dir = tempfile::tempdir().unwrap();
+    for (component, args) in component_args(dir.path()) {
+        let spec = write_spec(BIN, component, dir.path());
+        let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), args.to_string().as_ref()]);
+        assert_eq!(loaded["name"], component);
+        assert_eq!(loaded["image"], "example.com/image:1");
+        assert_eq!(loaded["command"], json!(["/usr/local/bin/kitchen-sink"]));
+        assert_eq!(loaded["args"], json!(["exec", component, "--executor-input", "{{$}}"]));
+        let tasks = loaded["pipeline"]["tasks"].as_object().unwrap();
+        assert_eq!(tasks.len(), 1, "{component}: {tasks:?}");
+    }
+}
+
+#[test]
+fn spec_interface_as_kfp_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(BIN, "echo", dir.path());
+    let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), echo_compile_args().to_string().as_ref()]);
+    assert_eq!(loaded["description"], "Echoes every parameter type back as a struct.");
+    let inputs = &loaded["inputs"];
+    let expected_types = [
+        ("text", "STRING"), ("small", "NUMBER_INTEGER"), ("big", "NUMBER_INTEGER"), ("ratio", "NUMBER_DOUBLE"),
+        ("single", "NUMBER_DOUBLE"), ("flag", "BOOLEAN"), ("items", "LIST"), ("scores", "STRUCT"),
+        ("counts", "STRUCT"), ("raw", "STRUCT"), ("config", "STRUCT"), ("note", "STRING"),
+    ];
+    for (name, parameter_type) in expected_types {
+        assert_eq!(inputs[name]["type"], parameter_type, "{name}");
+    }
+    assert_eq!(inputs["text"]["optional"], false);
+    assert_eq!(inputs["text"]["description"], "any string");
+    assert_eq!(inputs["note"]["optional"], true);
+    assert_eq!(inputs["note"]["default"], Value::Null);
+    assert_eq!(inputs["epochs"]["default"], 3);
+    assert_eq!(inputs["motto"]["default"], "a \"quoted\"\nline");
+    assert_eq!(inputs["y"]["default"], false);
+    assert_eq!(inputs["on"]["default"], 1.5);
+    assert_eq!(inputs["no"]["default"], json!([1, 2]));
+    assert_eq!(loaded["outputs"]["Output"]["type"], "STRUCT");
+}
+
+#[test]
+fn artifact_interface_as_kfp_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = component_args(dir.path()).remove(2).1;
+    let spec = write_spec(BIN, "artifacts", dir.path());
+    let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), args.to_string().as_ref()]);
+    let inputs = &loaded["inputs"];
+    assert_eq!(inputs["table"]["type"], "system.Dataset");
+    assert_eq!(inputs["table"]["optional"], false);
+    assert_eq!(inputs["extra"]["optional"], true);
+    assert_eq!(inputs["shards"]["is_artifact_list"], true);
+    let outputs = &loaded["outputs"];
+    assert_eq!(outputs["registered"]["type"], "google.VertexModel");
+    assert_eq!(outputs["sliced"]["type"], "system.SlicedClassificationMetrics");
+    assert_eq!(outputs["page"]["type"], "system.HTML");
+    assert_eq!(outputs["total"]["type"], "NUMBER_INTEGER");
+    assert_eq!(outputs["label"]["type"], "STRING");
+}
+
+fn outputs_in(dir: &std::path::Path, component: &str, args: Value, backend: bool) -> Value {
+    let spec = write_spec(BIN, component, dir);
+    run_through_kfp_local(BIN, &spec, component, &args, backend)
+}
+
+fn outputs_of(component: &str, args: Value, backend: bool) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(BIN, component, dir.path());
+    run_through_kfp_local(BIN, &spec, component, &args, backend)
+}
+
+#[test]
+fn kfp_local_reads_integer_output() {
+    for backend in [false, true] {
+        let outputs = outputs_of("add", json!({"a": 40, "b": 2}), backend);
+        assert_eq!(outputs["parameters"]["Output"], json!({"value": 42, "python_type": "int"}));
+    }
+}
+
+#[test]
+fn kfp_local_default_applies() {
+    let outputs = outputs_of("add", json!({"a": 40}), false);
+    assert_eq!(outputs["parameters"]["Output"]["value"], 40);
+}
+
+#[test]
+fn every_parameter_round_trips() {
+    for backend in [false, true] {
+        let outputs = outputs_of("echo", echo_args(), backend);
+        let echoed = &outputs["parameters"]["Output"]["value"];
+        assert_eq!(echoed["text"], "héllo ✓\n\"quoted\"");
+        assert_eq!(echoed["small"], 255.0);
+        assert_eq!(echoed["signed"], -5.0);
+        assert_eq!(echoed["ratio"], 3.0);
+        assert_eq!(echoed["flag"], true);
+        assert_eq!(echoed["items"], json!([1.0, 2.0, -3.0]));
+        assert_eq!(echoed["config"], json!({"depth": 4.0, "rate": 1.0, "tags": ["t"]}));
+        assert_eq!(echoed["note"], Value::Null);
+        assert_eq!(echoed["epochs"], 3.0);
+        assert_eq!(echoed["motto"], "a \"quoted\"\nline");
+        assert_eq!(echoed["no"], json!([1.0, 2.0]));
+    }
+}
+
+#[test]
+fn integer_beyond_float_precision_survives_backend() {
+    // kfp.local sends every number as a double, so only the backend rendering keeps 2^53 + 1.
+    let outputs = outputs_of("echo", echo_args(), true);
+    let big = &outputs["parameters"]["Output"]["value"]["big"];
+    assert_eq!(big.as_f64(), Some(9007199254740992.0));
+}
+
+#[test]
+fn kfp_local_reads_artifacts_and_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = component_args(dir.path()).remove(2).1;
+    for backend in [false, true] {
+        let outputs = outputs_in(dir.path(), "artifacts", args.clone(), backend);
+        let parameters = &outputs["parameters"];
+        assert_eq!(parameters["total"], json!({"value": 3, "python_type": "int"}));
+        assert_eq!(parameters["label"]["value"], "none");
+        assert_eq!(parameters["ratio"], json!({"value": 0.5, "python_type": "float"}));
+        let artifacts = &outputs["artifacts"];
+        assert_eq!(artifacts["copy"]["schema_title"], "system.Dataset");
+        assert_eq!(artifacts["copy"]["metadata"]["rows"], 3.0);
+        assert_eq!(artifacts["metrics"]["metadata"], json!({"rows": 3.0, "shards": 2.0}));
+        let matrix = &artifacts["classes"]["metadata"]["confusionMatrix"];
+        assert_eq!(matrix["annotationSpecs"], json!([{"displayName": "a"}, {"displayName": "b"}]));
+        assert_eq!(artifacts["registered"]["metadata"]["resourceName"], "projects/p/models/1");
+        let copied = std::fs::read_to_string(artifacts["copy"]["uri"].as_str().unwrap()).unwrap();
+        assert_eq!(copied, "a,b\n1,2\n3,4\n");
+    }
+}
+
+#[test]
+fn kfp_local_orchestrator_runs_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(BIN, "add", dir.path());
+    let root = dir.path().join("root");
+    let args = ["run-local".as_ref(), spec.as_os_str(), "--args".as_ref(), r#"{"a": 40, "b": 2}"#.as_ref(), "--root".as_ref(), root.as_os_str(), "--binary".as_ref(), BIN.as_ref()];
+    let outputs = harness(&args);
+    assert_eq!(outputs["parameters"]["Output"], json!({"value": 42, "python_type": "int"}));
+}
+
+#[test]
+fn kfp_local_orchestrator_reports_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(BIN, "add", dir.path());
+    let root = dir.path().join("root");
+    let args = ["run-local".as_ref(), spec.as_os_str(), "--args".as_ref(), r#"{"a": 100000000000000000000}"#.as_ref(), "--root".as_ref(), root.as_os_str(), "--binary".as_ref(), BIN.as_ref()];
+    let error = harness_raw(&args).unwrap_err();
+    assert!(error.contains("FAILURE"), "{error}");
+    assert!(error.contains("input `a`: integer 1e+20 is written as a float beyond ±2^53"), "{error}");
+}
+
+#[test]
+fn compiled_pipeline_parses_as_pipeline_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("arithmetic.yaml");
+    let status = std::process::Command::new(BIN)
+        .args(["compile", "arithmetic", "--image", "img:1", "-o"])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let summary = harness(&["parse-pipeline".as_ref(), file.as_os_str()]);
+    assert_eq!(summary["name"], "arithmetic");
+    assert_eq!(summary["loaded_as"], "graph");
+    let tasks = &summary["tasks"];
+    assert_eq!(tasks["add-2"]["dependentTasks"], json!(["add"]));
+    assert_eq!(tasks["increment"]["dependentTasks"], json!(["add", "add-2"]));
+    assert_eq!(tasks["add"]["componentRef"], "comp-add");
+}
