@@ -16,6 +16,10 @@ binary=target/$target/release/penguins
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
 cp "$binary" Dockerfile "$context/"
-docker build --quiet --tag "$tag" "$context" >/dev/null
+# The output is shown only on failure: the legacy builder warns on every build.
+if ! log=$(docker build --quiet --tag "$tag" "$context" 2>&1); then
+    echo "$log" >&2
+    exit 1
+fi
 echo "binary $binary $(stat -c %s "$binary") bytes"
 echo "image $tag $(docker image inspect --format '{{.Size}}' "$tag") bytes"

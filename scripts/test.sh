@@ -8,6 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VERTEX_KFP_PYTHON_BIN=$(scripts/kfp-venv.sh | tail -n 1)
 export VERTEX_KFP_PYTHON_BIN
 
+# The container tests run the example's image; docker is part of the test environment.
+scripts/image.sh penguins:test
+export VERTEX_TEST_IMAGE=penguins:test
+
 cargo test --workspace --doc
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast
