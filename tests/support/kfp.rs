@@ -13,7 +13,11 @@ use serde_json::Value;
 fn workspace() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     while !dir.join("tests/kfp/harness.py").is_file() {
-        assert!(dir.pop(), "tests/kfp/harness.py not found above {}", env!("CARGO_MANIFEST_DIR"));
+        assert!(
+            dir.pop(),
+            "tests/kfp/harness.py not found above {}",
+            env!("CARGO_MANIFEST_DIR")
+        );
     }
     dir
 }
@@ -51,7 +55,8 @@ pub fn harness_raw<S: AsRef<OsStr>>(args: &[S]) -> Result<String, String> {
 /// Runs one harness subcommand that must succeed and returns its JSON.
 pub fn harness<S: AsRef<OsStr>>(args: &[S]) -> Value {
     let stdout = harness_raw(args).unwrap_or_else(|stderr| panic!("harness failed: {stderr}"));
-    serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("harness printed invalid JSON ({error}): {stdout}"))
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("harness printed invalid JSON ({error}): {stdout}"))
 }
 
 /// Writes the component's spec from `binary spec` to `dir/<component>.yaml`.
@@ -60,7 +65,11 @@ pub fn write_spec(binary: &str, component: &str, dir: &Path) -> PathBuf {
         .args(["spec", component, "--image", "example.com/image:1"])
         .output()
         .expect("the binary starts");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let path = dir.join(format!("{component}.yaml"));
     std::fs::write(&path, output.stdout).unwrap();
     path
@@ -68,8 +77,18 @@ pub fn write_spec(binary: &str, component: &str, dir: &Path) -> PathBuf {
 
 /// Builds an executor input with kfp.local's own code, runs `binary exec` on it (written to
 /// a file for `read-outputs`), and reads the outputs back with kfp.local's own code.
-pub fn run_through_kfp_local(binary: &str, spec: &Path, component: &str, args: &Value, backend: bool) -> Value {
-    let root = spec.parent().unwrap().join(if backend { "backend-root" } else { "local-root" });
+pub fn run_through_kfp_local(
+    binary: &str,
+    spec: &Path,
+    component: &str,
+    args: &Value,
+    backend: bool,
+) -> Value {
+    let root = spec.parent().unwrap().join(if backend {
+        "backend-root"
+    } else {
+        "local-root"
+    });
     let mut command = vec![
         "executor-input".to_owned(),
         spec.display().to_string(),
@@ -86,8 +105,17 @@ pub fn run_through_kfp_local(binary: &str, spec: &Path, component: &str, args: &
         .args(["exec", component, "--executor-input", &input.to_string()])
         .output()
         .expect("the binary starts");
-    assert!(output.status.success(), "exec failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "exec failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let input_file = root.join(format!("{component}-executor-input.json"));
     std::fs::write(&input_file, input.to_string()).unwrap();
-    harness(&["read-outputs".to_owned(), spec.display().to_string(), "--executor-input".to_owned(), input_file.display().to_string()])
+    harness(&[
+        "read-outputs".to_owned(),
+        spec.display().to_string(),
+        "--executor-input".to_owned(),
+        input_file.display().to_string(),
+    ])
 }

@@ -1,5 +1,5 @@
-//! Compile-fail cases of the macros: each file under `tests/ui/` holds one mistake, and its
-//! `.stderr` holds the diagnostics the compiler prints for it.
+//! Compile-fail cases of the macros: each file under `tests/ui/` contains one mistake, and
+//! the `.stderr` file beside it the diagnostics the compiler prints for that mistake.
 
 #[test]
 fn ui() {

@@ -41,7 +41,12 @@ fn exec_raw(dir: &Path, component: &str, input: &str, output_file: &Path) -> Run
 
 fn exec(component: &str, parameters: Value) -> (Run, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let run = exec_in(dir.path(), component, json!({"parameterValues": parameters}), json!({}));
+    let run = exec_in(
+        dir.path(),
+        component,
+        json!({"parameterValues": parameters}),
+        json!({}),
+    );
     (run, dir)
 }
 
@@ -73,16 +78,22 @@ fn integer_output_has_no_fraction() {
     let dir = tempfile::tempdir().unwrap();
     let input = json!({"parameterValues": {"a": 20.0}});
     exec_in(dir.path(), "add", input, json!({}));
-    let text = std::fs::read_to_string(dir.path().join("nested/dirs/executor_output.json")).unwrap();
+    let text =
+        std::fs::read_to_string(dir.path().join("nested/dirs/executor_output.json")).unwrap();
     assert_eq!(text, r#"{"parameterValues":{"Output":20}}"#);
 }
 
 #[test]
 fn integer_rejects_fraction_bool_string() {
-    for (value, shown) in [(json!(5.5), "5.5"), (json!(true), "true"), (json!("5"), "\"5\"")] {
+    for (value, shown) in [
+        (json!(5.5), "5.5"),
+        (json!(true), "true"),
+        (json!("5"), "\"5\""),
+    ] {
         let (run, _dir) = exec("add", json!({"a": value}));
         assert_eq!(run.code, 4, "{}", run.stderr);
-        let expected = format!("error: component `add`: input `a`: expected an integer, got {shown}");
+        let expected =
+            format!("error: component `add`: input `a`: expected an integer, got {shown}");
         assert_eq!(run.stderr.trim_end(), expected);
         assert!(run.output.is_none());
     }
@@ -94,7 +105,12 @@ fn integer_out_of_range_names_type() {
     parameters["small"] = json!(256);
     let (run, _dir) = exec("echo", parameters);
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("input `small`: integer 256 is out of range for `u8` (0 to 255)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("input `small`: integer 256 is out of range for `u8` (0 to 255)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -108,7 +124,10 @@ fn every_parameter_kind_decodes() {
     assert_eq!(output["items"], json!([1, 2, -3]));
     assert_eq!(output["counts"], json!({"k": 2}));
     assert_eq!(output["raw"], json!({"n": 1, "s": [true]}));
-    assert_eq!(output["config"], json!({"depth": 4, "rate": 1.0, "tags": ["t"]}));
+    assert_eq!(
+        output["config"],
+        json!({"depth": 4, "rate": 1.0, "tags": ["t"]})
+    );
 }
 
 #[test]
@@ -168,7 +187,10 @@ fn missing_required_input_named() {
     parameters.as_object_mut().unwrap().remove("flag");
     let (run, _dir) = exec("echo", parameters);
     assert_eq!(run.code, 4);
-    assert_eq!(run.stderr.trim_end(), "error: component `echo`: input `flag`: required input is missing");
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: component `echo`: input `flag`: required input is missing"
+    );
 }
 
 #[test]
@@ -177,7 +199,11 @@ fn struct_field_error_names_path() {
     parameters["config"]["depth"] = json!(4.5);
     let (run, _dir) = exec("echo", parameters);
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("input `config`: at `.depth`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("input `config`: at `.depth`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -186,7 +212,12 @@ fn list_element_error_names_index() {
     parameters["items"] = json!([1, "two"]);
     let (run, _dir) = exec("echo", parameters);
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("input `items`: at `[1]`: expected an integer, got \"two\""), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("input `items`: at `[1]`: expected an integer, got \"two\""),
+        "{}",
+        run.stderr
+    );
 }
 
 fn artifact(uri: &str, title: &str, metadata: Value) -> Value {
@@ -231,10 +262,18 @@ fn artifacts_written_with_metadata() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("table.csv");
     std::fs::write(&table, "a,b\n1,2\n").unwrap();
-    let run = exec_in(dir.path(), "artifacts", artifact_inputs(table.to_str().unwrap()), artifact_outputs(dir.path()));
+    let run = exec_in(
+        dir.path(),
+        "artifacts",
+        artifact_inputs(table.to_str().unwrap()),
+        artifact_outputs(dir.path()),
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let output = run.output.unwrap();
-    assert_eq!(output["parameterValues"], json!({"total": 2, "label": "none", "ratio": 0.5}));
+    assert_eq!(
+        output["parameterValues"],
+        json!({"total": 2, "label": "none", "ratio": 0.5})
+    );
     let copy = &output["artifacts"]["copy"]["artifacts"][0];
     assert_eq!(copy["name"], json!("copy"));
     assert_eq!(copy["metadata"]["rows"], json!(2));
@@ -245,7 +284,10 @@ fn artifacts_written_with_metadata() {
     let metrics = &output["artifacts"]["metrics"]["artifacts"][0]["metadata"];
     assert_eq!(metrics, &json!({"rows": 2.0, "shards": 2.0}));
     let classes = &output["artifacts"]["classes"]["artifacts"][0]["metadata"];
-    assert_eq!(classes["confusionMatrix"]["rows"], json!([{"row": [1, 2]}, {"row": [3, 4]}]));
+    assert_eq!(
+        classes["confusionMatrix"]["rows"],
+        json!([{"row": [1, 2]}, {"row": [3, 4]}])
+    );
     assert_eq!(classes["confidenceMetrics"].as_array().unwrap().len(), 2);
     let sliced = &output["artifacts"]["sliced"]["artifacts"][0]["metadata"];
     assert_eq!(sliced["evaluationSlices"][0]["slice"], json!("all"));
@@ -257,7 +299,12 @@ fn gs_uri_maps_under_mount_root() {
     let mounted = dir.path().join("gcs/bucket/table.csv");
     std::fs::create_dir_all(mounted.parent().unwrap()).unwrap();
     std::fs::write(&mounted, "x\n").unwrap();
-    let run = exec_in(dir.path(), "artifacts", artifact_inputs("gs://bucket/table.csv"), artifact_outputs(dir.path()));
+    let run = exec_in(
+        dir.path(),
+        "artifacts",
+        artifact_inputs("gs://bucket/table.csv"),
+        artifact_outputs(dir.path()),
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.output.unwrap()["parameterValues"]["total"], json!(1));
 }
@@ -265,7 +312,12 @@ fn gs_uri_maps_under_mount_root() {
 #[test]
 fn unknown_uri_scheme_rejected() {
     let dir = tempfile::tempdir().unwrap();
-    let run = exec_in(dir.path(), "artifacts", artifact_inputs("ftp://x"), artifact_outputs(dir.path()));
+    let run = exec_in(
+        dir.path(),
+        "artifacts",
+        artifact_inputs("ftp://x"),
+        artifact_outputs(dir.path()),
+    );
     assert_eq!(run.code, 4);
     assert_eq!(
         run.stderr.trim_end(),
@@ -279,9 +331,19 @@ fn artifact_list_where_one_expected() {
     let dir = tempfile::tempdir().unwrap();
     let mut inputs = artifact_inputs("/tmp/t");
     inputs["artifacts"]["table"] = inputs["artifacts"]["shards"].clone();
-    let run = exec_in(dir.path(), "artifacts", inputs, artifact_outputs(dir.path()));
+    let run = exec_in(
+        dir.path(),
+        "artifacts",
+        inputs,
+        artifact_outputs(dir.path()),
+    );
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("input `table`: expected exactly one artifact, got a list of 2"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("input `table`: expected exactly one artifact, got a list of 2"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -291,16 +353,28 @@ fn missing_output_artifact_rejected() {
     outputs["artifacts"].as_object_mut().unwrap().remove("card");
     let run = exec_in(dir.path(), "artifacts", artifact_inputs("/tmp/t"), outputs);
     assert_eq!(run.code, 3);
-    assert!(run.stderr.contains("`outputs.artifacts.card` is missing"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`outputs.artifacts.card` is missing"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn err_exits_without_executor_output() {
     let dir = tempfile::tempdir().unwrap();
     let outputs = json!({"artifacts": {"out": {"artifacts": [artifact(dir.path().join("o").to_str().unwrap(), "system.Dataset", json!({}))]}}});
-    let run = exec_in(dir.path(), "maybe-fail", json!({"parameterValues": {"fail": true}}), outputs);
+    let run = exec_in(
+        dir.path(),
+        "maybe-fail",
+        json!({"parameterValues": {"fail": true}}),
+        outputs,
+    );
     assert_eq!(run.code, 5);
-    assert_eq!(run.stderr.trim_end(), "error: component `maybe-fail` failed: asked to fail");
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: component `maybe-fail` failed: asked to fail"
+    );
     assert!(run.output.is_none());
     let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path().join("nested/dirs"))
         .map(|entries| entries.map(|e| e.unwrap().path()).collect())
@@ -313,7 +387,12 @@ fn panic_reported_on_one_line() {
     let (run, _dir) = exec("explode", json!({}));
     assert_eq!(run.code, 6);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.starts_with("error: component `explode` panicked: boom at "), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: component `explode` panicked: boom at "),
+        "{}",
+        run.stderr
+    );
     assert!(run.output.is_none());
 }
 
@@ -321,7 +400,12 @@ fn panic_reported_on_one_line() {
 fn nan_output_rejected() {
     let (run, _dir) = exec("not-a-number", json!({}));
     assert_eq!(run.code, 7);
-    assert!(run.stderr.contains("output `Output` of component `not-a-number`: NaN is not a finite number"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("output `Output` of component `not-a-number`: NaN is not a finite number"),
+        "{}",
+        run.stderr
+    );
     assert!(run.output.is_none());
 }
 
@@ -329,7 +413,12 @@ fn nan_output_rejected() {
 fn unknown_component_lists_known() {
     let (run, _dir) = exec("nope", json!({}));
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown component `nope`; this binary has: add, artifacts, echo"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("unknown component `nope`; this binary has: add, artifacts, echo"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -355,8 +444,18 @@ fn invalid_json_rejected() {
 #[test]
 fn output_file_that_is_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let input = json!({"inputs": {"parameterValues": {"a": 1}}, "outputs": {"outputFile": dir.path()}});
-    let run = exec_raw(dir.path(), "add", &input.to_string(), Path::new("/nonexistent"));
+    let input =
+        json!({"inputs": {"parameterValues": {"a": 1}}, "outputs": {"outputFile": dir.path()}});
+    let run = exec_raw(
+        dir.path(),
+        "add",
+        &input.to_string(),
+        Path::new("/nonexistent"),
+    );
     assert_eq!(run.code, 7);
-    assert!(run.stderr.contains("cannot write the executor output to"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot write the executor output to"),
+        "{}",
+        run.stderr
+    );
 }

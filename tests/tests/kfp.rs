@@ -54,11 +54,19 @@ fn specs_load_and_compile_in_kfp() {
     let dir = tempfile::tempdir().unwrap();
     for (component, args) in component_args(dir.path()) {
         let spec = write_spec(BIN, component, dir.path());
-        let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), args.to_string().as_ref()]);
+        let loaded = harness(&[
+            "load-component".as_ref(),
+            spec.as_os_str(),
+            "--args".as_ref(),
+            args.to_string().as_ref(),
+        ]);
         assert_eq!(loaded["name"], component);
         assert_eq!(loaded["image"], "example.com/image:1");
         assert_eq!(loaded["command"], json!(["/usr/local/bin/kitchen-sink"]));
-        assert_eq!(loaded["args"], json!(["exec", component, "--executor-input", "{{$}}"]));
+        assert_eq!(
+            loaded["args"],
+            json!(["exec", component, "--executor-input", "{{$}}"])
+        );
         let tasks = loaded["pipeline"]["tasks"].as_object().unwrap();
         assert_eq!(tasks.len(), 1, "{component}: {tasks:?}");
     }
@@ -68,13 +76,30 @@ fn specs_load_and_compile_in_kfp() {
 fn spec_interface_as_kfp_reads_it() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(BIN, "echo", dir.path());
-    let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), echo_compile_args().to_string().as_ref()]);
-    assert_eq!(loaded["description"], "Echoes every parameter type back as a struct.");
+    let loaded = harness(&[
+        "load-component".as_ref(),
+        spec.as_os_str(),
+        "--args".as_ref(),
+        echo_compile_args().to_string().as_ref(),
+    ]);
+    assert_eq!(
+        loaded["description"],
+        "Echoes every parameter type back as a struct."
+    );
     let inputs = &loaded["inputs"];
     let expected_types = [
-        ("text", "STRING"), ("small", "NUMBER_INTEGER"), ("big", "NUMBER_INTEGER"), ("ratio", "NUMBER_DOUBLE"),
-        ("single", "NUMBER_DOUBLE"), ("flag", "BOOLEAN"), ("items", "LIST"), ("scores", "STRUCT"),
-        ("counts", "STRUCT"), ("raw", "STRUCT"), ("config", "STRUCT"), ("note", "STRING"),
+        ("text", "STRING"),
+        ("small", "NUMBER_INTEGER"),
+        ("big", "NUMBER_INTEGER"),
+        ("ratio", "NUMBER_DOUBLE"),
+        ("single", "NUMBER_DOUBLE"),
+        ("flag", "BOOLEAN"),
+        ("items", "LIST"),
+        ("scores", "STRUCT"),
+        ("counts", "STRUCT"),
+        ("raw", "STRUCT"),
+        ("config", "STRUCT"),
+        ("note", "STRING"),
     ];
     for (name, parameter_type) in expected_types {
         assert_eq!(inputs[name]["type"], parameter_type, "{name}");
@@ -96,7 +121,12 @@ fn artifact_interface_as_kfp_reads_it() {
     let dir = tempfile::tempdir().unwrap();
     let args = component_args(dir.path()).remove(2).1;
     let spec = write_spec(BIN, "artifacts", dir.path());
-    let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), args.to_string().as_ref()]);
+    let loaded = harness(&[
+        "load-component".as_ref(),
+        spec.as_os_str(),
+        "--args".as_ref(),
+        args.to_string().as_ref(),
+    ]);
     let inputs = &loaded["inputs"];
     assert_eq!(inputs["table"]["type"], "system.Dataset");
     assert_eq!(inputs["table"]["optional"], false);
@@ -104,7 +134,10 @@ fn artifact_interface_as_kfp_reads_it() {
     assert_eq!(inputs["shards"]["is_artifact_list"], true);
     let outputs = &loaded["outputs"];
     assert_eq!(outputs["registered"]["type"], "google.VertexModel");
-    assert_eq!(outputs["sliced"]["type"], "system.SlicedClassificationMetrics");
+    assert_eq!(
+        outputs["sliced"]["type"],
+        "system.SlicedClassificationMetrics"
+    );
     assert_eq!(outputs["page"]["type"], "system.HTML");
     assert_eq!(outputs["total"]["type"], "NUMBER_INTEGER");
     assert_eq!(outputs["label"]["type"], "STRING");
@@ -125,7 +158,10 @@ fn outputs_of(component: &str, args: Value, backend: bool) -> Value {
 fn kfp_local_reads_integer_output() {
     for backend in [false, true] {
         let outputs = outputs_of("add", json!({"a": 40, "b": 2}), backend);
-        assert_eq!(outputs["parameters"]["Output"], json!({"value": 42, "python_type": "int"}));
+        assert_eq!(
+            outputs["parameters"]["Output"],
+            json!({"value": 42, "python_type": "int"})
+        );
     }
 }
 
@@ -146,7 +182,10 @@ fn every_parameter_round_trips() {
         assert_eq!(echoed["ratio"], 3.0);
         assert_eq!(echoed["flag"], true);
         assert_eq!(echoed["items"], json!([1.0, 2.0, -3.0]));
-        assert_eq!(echoed["config"], json!({"depth": 4.0, "rate": 1.0, "tags": ["t"]}));
+        assert_eq!(
+            echoed["config"],
+            json!({"depth": 4.0, "rate": 1.0, "tags": ["t"]})
+        );
         assert_eq!(echoed["note"], Value::Null);
         assert_eq!(echoed["epochs"], 3.0);
         assert_eq!(echoed["motto"], "a \"quoted\"\nline");
@@ -169,16 +208,31 @@ fn kfp_local_reads_artifacts_and_metadata() {
     for backend in [false, true] {
         let outputs = outputs_in(dir.path(), "artifacts", args.clone(), backend);
         let parameters = &outputs["parameters"];
-        assert_eq!(parameters["total"], json!({"value": 3, "python_type": "int"}));
+        assert_eq!(
+            parameters["total"],
+            json!({"value": 3, "python_type": "int"})
+        );
         assert_eq!(parameters["label"]["value"], "none");
-        assert_eq!(parameters["ratio"], json!({"value": 0.5, "python_type": "float"}));
+        assert_eq!(
+            parameters["ratio"],
+            json!({"value": 0.5, "python_type": "float"})
+        );
         let artifacts = &outputs["artifacts"];
         assert_eq!(artifacts["copy"]["schema_title"], "system.Dataset");
         assert_eq!(artifacts["copy"]["metadata"]["rows"], 3.0);
-        assert_eq!(artifacts["metrics"]["metadata"], json!({"rows": 3.0, "shards": 2.0}));
+        assert_eq!(
+            artifacts["metrics"]["metadata"],
+            json!({"rows": 3.0, "shards": 2.0})
+        );
         let matrix = &artifacts["classes"]["metadata"]["confusionMatrix"];
-        assert_eq!(matrix["annotationSpecs"], json!([{"displayName": "a"}, {"displayName": "b"}]));
-        assert_eq!(artifacts["registered"]["metadata"]["resourceName"], "projects/p/models/1");
+        assert_eq!(
+            matrix["annotationSpecs"],
+            json!([{"displayName": "a"}, {"displayName": "b"}])
+        );
+        assert_eq!(
+            artifacts["registered"]["metadata"]["resourceName"],
+            "projects/p/models/1"
+        );
         let copied = std::fs::read_to_string(artifacts["copy"]["uri"].as_str().unwrap()).unwrap();
         assert_eq!(copied, "a,b\n1,2\n3,4\n");
     }
@@ -189,9 +243,21 @@ fn kfp_local_orchestrator_runs_binary() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(BIN, "add", dir.path());
     let root = dir.path().join("root");
-    let args = ["run-local".as_ref(), spec.as_os_str(), "--args".as_ref(), r#"{"a": 40, "b": 2}"#.as_ref(), "--root".as_ref(), root.as_os_str(), "--binary".as_ref(), BIN.as_ref()];
+    let args = [
+        "run-local".as_ref(),
+        spec.as_os_str(),
+        "--args".as_ref(),
+        r#"{"a": 40, "b": 2}"#.as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+        "--binary".as_ref(),
+        BIN.as_ref(),
+    ];
     let outputs = harness(&args);
-    assert_eq!(outputs["parameters"]["Output"], json!({"value": 42, "python_type": "int"}));
+    assert_eq!(
+        outputs["parameters"]["Output"],
+        json!({"value": 42, "python_type": "int"})
+    );
 }
 
 #[test]
@@ -199,10 +265,22 @@ fn kfp_local_orchestrator_reports_failure() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(BIN, "add", dir.path());
     let root = dir.path().join("root");
-    let args = ["run-local".as_ref(), spec.as_os_str(), "--args".as_ref(), r#"{"a": 100000000000000000000}"#.as_ref(), "--root".as_ref(), root.as_os_str(), "--binary".as_ref(), BIN.as_ref()];
+    let args = [
+        "run-local".as_ref(),
+        spec.as_os_str(),
+        "--args".as_ref(),
+        r#"{"a": 100000000000000000000}"#.as_ref(),
+        "--root".as_ref(),
+        root.as_os_str(),
+        "--binary".as_ref(),
+        BIN.as_ref(),
+    ];
     let error = harness_raw(&args).unwrap_err();
     assert!(error.contains("FAILURE"), "{error}");
-    assert!(error.contains("input `a`: integer 1e+20 is written as a float beyond ±2^53"), "{error}");
+    assert!(
+        error.contains("input `a`: integer 1e+20 is written as a float beyond ±2^53"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -220,6 +298,9 @@ fn compiled_pipeline_parses_as_pipeline_spec() {
     assert_eq!(summary["loaded_as"], "graph");
     let tasks = &summary["tasks"];
     assert_eq!(tasks["add-2"]["dependentTasks"], json!(["add"]));
-    assert_eq!(tasks["increment"]["dependentTasks"], json!(["add", "add-2"]));
+    assert_eq!(
+        tasks["increment"]["dependentTasks"],
+        json!(["add", "add-2"])
+    );
     assert_eq!(tasks["add"]["componentRef"], "comp-add");
 }

@@ -6,7 +6,14 @@ use std::process::{Command, Output};
 const BIN: &str = env!("CARGO_BIN_EXE_kitchen-sink");
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = Command::new(BIN).args(args).output().expect("the test binary starts");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the test binary starts");
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 output");
     (status.code().unwrap_or(-1), text(stdout), text(stderr))
 }
@@ -31,7 +38,16 @@ fn arithmetic_pipeline_runs() {
 #[test]
 fn param_overrides_default() {
     let root = tempfile::tempdir().unwrap();
-    let args = ["run", "arithmetic", "--param", "a=10", "--param", "b=0", "--root", root.path().to_str().unwrap()];
+    let args = [
+        "run",
+        "arithmetic",
+        "--param",
+        "a=10",
+        "--param",
+        "b=0",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
     let (code, stdout, stderr) = run(&args);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("  result = 21\n"), "{stdout}");
@@ -58,7 +74,14 @@ fn invalid_params_rejected() {
         ("b=x", "error: invalid --param `b`: `x` is not valid JSON for a NUMBER_INTEGER value: expected value at line 1 column 1"),
     ];
     for (param, expected) in cases {
-        let (code, _, stderr) = run(&["run", "arithmetic", "--param", param, "--root", "/nonexistent/never"]);
+        let (code, _, stderr) = run(&[
+            "run",
+            "arithmetic",
+            "--param",
+            param,
+            "--root",
+            "/nonexistent/never",
+        ]);
         assert_eq!(code, 2, "{param}");
         assert_eq!(stderr.trim_end(), expected);
     }
@@ -76,8 +99,14 @@ fn failed_task_stops_dependents() {
     let root = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = run(&["run", "failing", "--root", root.path().to_str().unwrap()]);
     assert_eq!(code, 9, "{stderr}");
-    assert!(stderr.contains("task `maybe-fail` exited with code 5"), "{stderr}");
-    assert!(stderr.contains("  | error: component `maybe-fail` failed: asked to fail"), "{stderr}");
+    assert!(
+        stderr.contains("task `maybe-fail` exited with code 5"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  | error: component `maybe-fail` failed: asked to fail"),
+        "{stderr}"
+    );
     assert!(stdout.contains("maybe-fail  failed"), "{stdout}");
     assert!(stdout.contains("add         succeeded"), "{stdout}");
     assert!(stdout.contains("increment   skipped"), "{stdout}");
@@ -87,29 +116,53 @@ fn failed_task_stops_dependents() {
 fn unknown_pipeline_lists_known() {
     let (code, _, stderr) = run(&["run", "nope"]);
     assert_eq!(code, 2);
-    assert_eq!(stderr.trim_end(), "error: unknown pipeline `nope`; this binary has: arithmetic, failing");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: unknown pipeline `nope`; this binary has: arithmetic, failing"
+    );
 }
 
 #[test]
 fn compile_writes_pipeline_spec() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sub/arithmetic.yaml");
-    let args = ["compile", "arithmetic", "--image", "img:1", "-o", file.to_str().unwrap(), "--param", "b=4"];
+    let args = [
+        "compile",
+        "arithmetic",
+        "--image",
+        "img:1",
+        "-o",
+        file.to_str().unwrap(),
+        "--param",
+        "b=4",
+    ];
     let (code, _, stderr) = run(&args);
     assert_eq!(code, 0, "{stderr}");
     let text = std::fs::read_to_string(&file).unwrap();
     let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let tasks = &spec["root"]["dag"]["tasks"];
     assert_eq!(tasks["add-2"]["dependentTasks"], serde_json::json!(["add"]));
-    assert_eq!(tasks["increment"]["dependentTasks"], serde_json::json!(["add", "add-2"]));
+    assert_eq!(
+        tasks["increment"]["dependentTasks"],
+        serde_json::json!(["add", "add-2"])
+    );
     assert_eq!(tasks["increment"]["taskInfo"]["name"], "bump");
-    assert_eq!(spec["root"]["inputDefinitions"]["parameters"]["b"]["defaultValue"], 4);
-    assert_eq!(spec["deploymentSpec"]["executors"]["exec-increment"]["container"]["args"][1], "increment");
+    assert_eq!(
+        spec["root"]["inputDefinitions"]["parameters"]["b"]["defaultValue"],
+        4
+    );
+    assert_eq!(
+        spec["deploymentSpec"]["executors"]["exec-increment"]["container"]["args"][1],
+        "increment"
+    );
 }
 
 #[test]
 fn duplicate_names_stop_at_start() {
-    let output = Command::new(env!("CARGO_BIN_EXE_duplicate-names")).arg("list").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_duplicate-names"))
+        .arg("list")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(8));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8(output.stderr).unwrap();

@@ -80,13 +80,7 @@ pub(crate) fn outputs(item: TokenStream) -> syn::Result<TokenStream> {
 
                 fn into_values(
                     self,
-                ) -> ::core::result::Result<
-                    #krate::__private::Vec<(
-                        &'static str,
-                        ::core::result::Result<#krate::__private::Value, #krate::__private::ValueError>,
-                    )>,
-                    #krate::__private::String,
-                > {
+                ) -> ::core::result::Result<#krate::__private::OutputValues, #krate::__private::String> {
                     ::core::result::Result::Ok(#krate::__private::vec![
                         #((#names, #krate::__private::Parameter::encode(&self.#idents))),*
                     ])

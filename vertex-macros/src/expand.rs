@@ -3,7 +3,7 @@
 //! function on an executor input.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, ItemFn, ReturnType, Type};
 
@@ -21,6 +21,20 @@ pub(crate) fn component(attr: TokenStream, item: TokenStream) -> syn::Result<Tok
     Ok(expand(&component))
 }
 
+/// Returns `tokens`, such as the runtime's path, with every token at `span`. A call through
+/// a path spanned so is reported, with its "required by this call" label, at `span` rather
+/// than at the attribute.
+fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
+    tokens
+        .into_token_stream()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
 /// Returns `T` for `Option<T>` and `ty` itself otherwise: the type a default must have.
 fn default_type(ty: &Type) -> &Type {
     inner_of(ty, "Option").unwrap_or(ty)
@@ -29,6 +43,7 @@ fn default_type(ty: &Type) -> &Type {
 /// Types a default expression through the runtime's `DefaultValue`, which also turns a
 /// `&str` into a `String`. A default of another type fails to compile at the expression.
 pub(crate) fn typed_default(krate: &syn::Path, expr: &Expr, ty: &Type) -> TokenStream {
+    let krate = respan(krate, expr.span());
     quote_spanned! {expr.span()=>
         {
             let __default: #ty = #krate::__private::DefaultValue::<#ty>::into_default(#expr);
@@ -44,10 +59,27 @@ fn return_type(function: &ItemFn) -> TokenStream {
     }
 }
 
+/// Returns the span of the return type. Generated code that needs `ComponentReturn` carries
+/// it, so an unsupported return type is reported there rather than at the attribute.
+fn return_span(function: &ItemFn) -> Span {
+    match &function.sig.output {
+        ReturnType::Default => Span::call_site(),
+        ReturnType::Type(_, ty) => ty.span(),
+    }
+}
+
+/// Returns `<R as ComponentReturn>` for the return type `R`, at the span of `R`.
+fn return_trait(function: &ItemFn, krate: &syn::Path) -> TokenStream {
+    let returned = return_type(function);
+    let span = return_span(function);
+    let krate = respan(krate, span);
+    quote_spanned!(span=> <#returned as #krate::__private::ComponentReturn>)
+}
+
 fn optional_str(text: Option<&String>) -> TokenStream {
     match text {
         Some(text) => quote!(::core::option::Option::Some(#text)),
-        None => quote!(::core::option::Option::None),
+        None => quote!(::core::option::Option::<&'static str>::None),
     }
 }
 
@@ -140,7 +172,12 @@ fn task_struct(component: &Component, krate: &syn::Path) -> TokenStream {
 }
 
 /// The outputs of a task: output artifacts as fields; returned parameters through `Deref`.
-fn outputs_struct(component: &Component, krate: &syn::Path, returned: &TokenStream) -> TokenStream {
+fn outputs_struct(
+    component: &Component,
+    krate: &syn::Path,
+    return_trait: &TokenStream,
+) -> TokenStream {
+    let return_span = return_span(&component.function);
     let artifacts: Vec<&Arg> = component
         .args
         .iter()
@@ -154,20 +191,24 @@ fn outputs_struct(component: &Component, krate: &syn::Path, returned: &TokenStre
     let values = artifacts.iter().map(|arg| {
         let ident = &arg.ident;
         let name = &arg.name;
-        quote!(#ident: #krate::ArtifactRef::task_output(task, #name))
+        let artifact = inner_of(&arg.ty, "Output").unwrap_or(&arg.ty);
+        let krate = respan(krate, artifact.span());
+        quote_spanned!(artifact.span()=> #ident: #krate::ArtifactRef::task_output(task, #name))
     });
     // The struct shares the function's visibility, so that a private return type may
     // appear in its `Deref` target.
     let vis = &component.function.vis;
-    quote! {
+    // Spanned at the return type, which is what makes these items fail to compile when it
+    // is not a `ComponentReturn`.
+    quote_spanned! {return_span=>
         #[allow(non_camel_case_types, non_snake_case)]
         #vis struct __Outputs {
             #(#fields,)*
-            __returned: <#returned as #krate::__private::ComponentReturn>::Refs,
+            __returned: #return_trait::Refs,
         }
 
         impl #krate::__private::Deref for __Outputs {
-            type Target = <#returned as #krate::__private::ComponentReturn>::Refs;
+            type Target = #return_trait::Refs;
 
             fn deref(&self) -> &Self::Target {
                 &self.__returned
@@ -175,10 +216,12 @@ fn outputs_struct(component: &Component, krate: &syn::Path, returned: &TokenStre
         }
 
         impl __Outputs {
+            // Reached only through `ComponentTask`, unused when no pipeline runs the component.
+            #[allow(dead_code)]
             fn new(task: &#krate::__private::TaskId) -> Self {
                 Self {
                     #(#values,)*
-                    __returned: <#returned as #krate::__private::ComponentReturn>::refs(task),
+                    __returned: #return_trait::refs(task),
                 }
             }
         }
@@ -191,6 +234,7 @@ fn expand(component: &Component) -> TokenStream {
     let ident = &function.sig.ident;
     let name = &component.name;
     let returned = return_type(function);
+    let return_trait = return_trait(function, &krate);
     let description = optional_str(component.description.as_ref());
 
     let inputs = component
@@ -222,13 +266,23 @@ fn expand(component: &Component) -> TokenStream {
             quote!((#name, #krate::__private::Bind::binding(self.#field)))
         });
     let task_struct = task_struct(component, &krate);
-    let outputs_struct = outputs_struct(component, &krate, &returned);
+    let outputs_struct = outputs_struct(component, &krate, &return_trait);
     let guard = name_guard(name, component.name_span);
     let entry = format_ident!(
         "__VERTEX_COMPONENT_{}",
         ident.to_string().trim_start_matches("r#").to_uppercase()
     );
     let rust_path = format!("::{ident}");
+    // What fails to compile when the return type is not a `ComponentReturn` carries its span.
+    let return_span = return_span(function);
+    let finish = quote_spanned!(return_span=> __invocation.finish(__returned));
+    let outputs_type = quote_spanned!(return_span=> __Outputs);
+    let krate_at_return = respan(&krate, return_span);
+    let outputs_fn = quote_spanned! {return_span=>
+        fn outputs(task: &#krate_at_return::__private::TaskId) -> __Outputs {
+            __Outputs::new(task)
+        }
+    };
 
     quote! {
         #function
@@ -242,7 +296,7 @@ fn expand(component: &Component) -> TokenStream {
 
             fn __interface() -> #krate::__private::ComponentInterface {
                 let mut outputs = #krate::__private::vec![#(#outputs),*];
-                outputs.extend(<#returned as #krate::__private::ComponentReturn>::output_defs());
+                outputs.extend(#return_trait::output_defs());
                 #krate::__private::ComponentInterface {
                     name: #krate::__private::String::from(#name),
                     description: #description.map(#krate::__private::String::from),
@@ -256,7 +310,7 @@ fn expand(component: &Component) -> TokenStream {
             ) -> ::core::result::Result<#krate::__private::ExecutorOutput, #krate::__private::Error> {
                 #(#decode)*
                 let __returned: #returned = #ident(#(#call_args),*);
-                __invocation.finish(__returned)
+                #finish
             }
 
             #[#krate::__private::linkme::distributed_slice(#krate::__private::COMPONENTS)]
@@ -270,7 +324,7 @@ fn expand(component: &Component) -> TokenStream {
             };
 
             impl #krate::__private::ComponentTask for #ident {
-                type Outputs = __Outputs;
+                type Outputs = #outputs_type;
 
                 fn entry() -> &'static #krate::__private::ComponentEntry {
                     &#entry
@@ -280,9 +334,7 @@ fn expand(component: &Component) -> TokenStream {
                     #krate::__private::vec![#(#bindings),*]
                 }
 
-                fn outputs(task: &#krate::__private::TaskId) -> __Outputs {
-                    __Outputs::new(task)
-                }
+                #outputs_fn
             }
         };
     }

@@ -19,6 +19,16 @@ impl Errors {
         self.push_error(syn::Error::new(span, message));
     }
 
+    /// Adds an error that covers all of `tokens`, such as a whole attribute. On stable Rust,
+    /// `Spanned::span` of several tokens is the span of the first one only.
+    pub(crate) fn push_spanned(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) {
+        self.push_error(syn::Error::new_spanned(tokens, message));
+    }
+
     pub(crate) fn push_error(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(first) => first.combine(error),
@@ -50,8 +60,8 @@ pub(crate) struct Arg {
     pub(crate) name_span: Span,
     pub(crate) ty: Type,
     pub(crate) kind: ArgKind,
-    /// `#[default(expr)]`: the attribute's span and the expression.
-    pub(crate) default: Option<(Span, Expr)>,
+    /// `#[default(expr)]`: the attribute, which errors point at, and the expression.
+    pub(crate) default: Option<(Attribute, Expr)>,
     pub(crate) description: Option<String>,
 }
 
@@ -126,20 +136,26 @@ pub(crate) fn strip_argument_attributes(function: &mut ItemFn) {
     }
 }
 
+/// The attributes this crate reads on an argument.
+#[derive(Default)]
+pub(crate) struct ArgumentAttributes {
+    /// `#[default(expr)]`: the attribute and the expression.
+    pub(crate) default: Option<(Attribute, Expr)>,
+    /// `#[name = "..."]`: the name and the span of its literal.
+    pub(crate) name: Option<(String, Span)>,
+}
+
 /// Reads `#[default(expr)]` and `#[name = "..."]` from one argument.
-pub(crate) fn argument_attributes(
-    attrs: &[Attribute],
-    errors: &mut Errors,
-) -> (Option<(Span, Expr)>, Option<(String, Span)>) {
+pub(crate) fn argument_attributes(attrs: &[Attribute], errors: &mut Errors) -> ArgumentAttributes {
     let mut default = None;
     let mut name = None;
     for attr in attrs {
         if is_attribute(attr, "default") {
             match attr.parse_args::<Expr>() {
                 Ok(_) if default.is_some() => {
-                    errors.push(attr.span(), "`#[default]` is given twice")
+                    errors.push_spanned(attr, "`#[default]` is given twice")
                 }
-                Ok(expr) => default = Some((attr.span(), expr)),
+                Ok(expr) => default = Some((attr.clone(), expr)),
                 Err(error) => errors.push_error(error),
             }
         } else if is_attribute(attr, "name") {
@@ -154,27 +170,30 @@ pub(crate) fn argument_attributes(
                 _ => None,
             };
             match literal {
-                Some(_) if name.is_some() => errors.push(attr.span(), "`#[name]` is given twice"),
+                Some(_) if name.is_some() => errors.push_spanned(attr, "`#[name]` is given twice"),
                 Some(text) => name = Some((text.value(), text.span())),
-                None => errors.push(attr.span(), "expected `#[name = \"...\"]`"),
+                None => errors.push_spanned(attr, "expected `#[name = \"...\"]`"),
             }
         }
     }
-    (default, name)
+    ArgumentAttributes { default, name }
 }
 
 fn parse_arg(input: &FnArg, docs: &docs::Docs, errors: &mut Errors) -> Option<Arg> {
     let typed = match input {
         FnArg::Receiver(receiver) => {
-            errors.push(
-                receiver.span(),
+            errors.push_spanned(
+                receiver,
                 "a component cannot take `self`; make it a free function",
             );
             return None;
         }
         FnArg::Typed(typed) => typed,
     };
-    let (default, rename) = argument_attributes(&typed.attrs, errors);
+    let ArgumentAttributes {
+        default,
+        name: rename,
+    } = argument_attributes(&typed.attrs, errors);
     let ident = match &*typed.pat {
         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
         other => {

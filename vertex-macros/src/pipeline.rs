@@ -10,7 +10,9 @@ use crate::docs;
 use crate::expand::{name_guard, typed_default};
 use crate::names::{check_argument_name, check_component_name, kfp_name};
 use crate::options::Options;
-use crate::parse::{argument_attributes, inner_of, strip_argument_attributes, Errors};
+use crate::parse::{
+    argument_attributes, inner_of, strip_argument_attributes, ArgumentAttributes, Errors,
+};
 use crate::validate::{check_signature, check_type_shape};
 
 struct PipelineArg {
@@ -53,10 +55,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let mut args = Vec::new();
     for input in inputs {
         let FnArg::Typed(typed) = input else {
-            errors.push(input.span(), "a pipeline cannot take `self`");
+            errors.push_spanned(input, "a pipeline cannot take `self`");
             continue;
         };
-        let (default, rename) = argument_attributes(&typed.attrs, &mut errors);
+        let ArgumentAttributes {
+            default,
+            name: rename,
+        } = argument_attributes(&typed.attrs, &mut errors);
         let Pat::Ident(pat) = &*typed.pat else {
             errors.push(typed.pat.span(), "a pipeline input must be a plain name");
             continue;
@@ -68,8 +73,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         if let Err(message) = check_argument_name(&input_name, true) {
             errors.push(input_span, message);
         }
-        if let (Some((span, _)), Some(_)) = (&default, inner_of(&typed.ty, "ArtifactRef")) {
-            errors.push(*span, "an artifact cannot have a default");
+        if let (Some((attr, _)), Some(_)) = (&default, inner_of(&typed.ty, "ArtifactRef")) {
+            errors.push_spanned(attr, "an artifact cannot have a default");
         }
         args.push(PipelineArg {
             ident: pat.ident.clone(),

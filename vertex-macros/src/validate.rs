@@ -25,14 +25,14 @@ pub(crate) fn check_signature(signature: &Signature, what: &str, errors: &mut Er
         errors.push(constness.span(), format!("a {what} cannot be `const`"));
     }
     if !signature.generics.params.is_empty() {
-        errors.push(
-            signature.generics.params.span(),
+        errors.push_spanned(
+            &signature.generics,
             format!("a {what} cannot be generic: its inputs must have concrete types to appear in the KFP spec"),
         );
     }
     if let Some(where_clause) = &signature.generics.where_clause {
-        errors.push(
-            where_clause.span(),
+        errors.push_spanned(
+            where_clause,
             format!("a {what} cannot have a `where` clause"),
         );
     }
@@ -48,8 +48,8 @@ struct BorrowFinder<'e> {
 
 impl<'ast> Visit<'ast> for BorrowFinder<'_> {
     fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
-        self.errors.push(
-            reference.and_token.span,
+        self.errors.push_spanned(
+            reference,
             "a component input cannot be a reference; take an owned type such as `String` or `Vec<T>`",
         );
     }
@@ -119,12 +119,12 @@ pub(crate) fn component(component: &Component, errors: &mut Errors) {
                 format!("two inputs or outputs are named `{}`; KFP names must be unique within a component", arg.name),
             );
         }
-        if let Some((span, _)) = &arg.default {
+        if let Some((attr, _)) = &arg.default {
             match arg.kind {
                 ArgKind::Parameter => {}
-                ArgKind::OutputArtifact => errors.push(*span, "an output cannot have a default"),
-                ArgKind::InputArtifact => errors.push(
-                    *span,
+                ArgKind::OutputArtifact => errors.push_spanned(attr, "an output cannot have a default"),
+                ArgKind::InputArtifact => errors.push_spanned(
+                    attr,
                     "an artifact cannot have a default; use `Option<Input<A>>` for an optional artifact",
                 ),
             }

@@ -255,6 +255,9 @@ pub fn output_def<A: ArtifactType>(name: &str) -> OutputDef {
     }
 }
 
+/// Encoded output parameters by name; an entry is an error when its value has no JSON form.
+pub type OutputValues = Vec<(&'static str, Result<Value, ValueError>)>;
+
 /// A value that a component returns: `()`, a [`Parameter`] (the output `Output`), a struct
 /// deriving [`Outputs`](derive@crate::Outputs) (one output per field), or a `Result` of one
 /// of these, whose `Err` fails the task.
@@ -271,7 +274,7 @@ pub trait ComponentReturn {
     fn output_defs() -> Vec<OutputDef>;
 
     /// Encodes the returned values, or returns the failure message of an `Err`.
-    fn into_values(self) -> Result<Vec<(&'static str, Result<Value, ValueError>)>, String>;
+    fn into_values(self) -> Result<OutputValues, String>;
 
     /// Returns references to these outputs of a pipeline task.
     fn refs(task: &TaskId) -> Self::Refs;
@@ -288,7 +291,7 @@ impl ComponentReturn for () {
         Vec::new()
     }
 
-    fn into_values(self) -> Result<Vec<(&'static str, Result<Value, ValueError>)>, String> {
+    fn into_values(self) -> Result<OutputValues, String> {
         Ok(Vec::new())
     }
 
@@ -314,7 +317,7 @@ impl<P: Parameter> ComponentReturn for P {
         vec![OutputDef::parameter(RETURN_OUTPUT, P::TYPE)]
     }
 
-    fn into_values(self) -> Result<Vec<(&'static str, Result<Value, ValueError>)>, String> {
+    fn into_values(self) -> Result<OutputValues, String> {
         Ok(vec![(RETURN_OUTPUT, self.encode())])
     }
 
@@ -332,7 +335,7 @@ impl<T: ComponentReturn, E: std::fmt::Display> ComponentReturn for Result<T, E> 
         T::output_defs()
     }
 
-    fn into_values(self) -> Result<Vec<(&'static str, Result<Value, ValueError>)>, String> {
+    fn into_values(self) -> Result<OutputValues, String> {
         // `{:#}` prints the whole cause chain of an `anyhow::Error`.
         self.map_err(|error| format!("{error:#}"))?.into_values()
     }

@@ -181,7 +181,10 @@ pub fn parse_executor_input(json: &str) -> Result<ExecutorInput, String> {
     // serde would also read a struct from a JSON array; an executor input is an object.
     let start = json.trim_start().chars().next();
     if start.is_some_and(|c| c != '{') {
-        return Err(format!("expected a JSON object, got `{}`", json.trim().chars().take(20).collect::<String>()));
+        return Err(format!(
+            "expected a JSON object, got `{}`",
+            json.trim().chars().take(20).collect::<String>()
+        ));
     }
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let input: ExecutorInput =

@@ -201,7 +201,8 @@ fn report(error: &Error) -> ExitCode {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::component::{
-        input_def, output_def, ComponentInterface, ComponentReturn, InputArg, Invocation, OutputDef,
+        input_def, output_def, ComponentInterface, ComponentReturn, InputArg, Invocation,
+        OutputDef, OutputValues,
     };
     pub use crate::contract::ExecutorOutput;
     pub use crate::error::Error;

@@ -314,7 +314,7 @@ impl<T: Parameter> Parameter for Vec<T> {
     }
 }
 
-fn decode_object<'v>(value: &'v Value) -> Result<&'v Map<String, Value>, ValueError> {
+fn decode_object(value: &Value) -> Result<&Map<String, Value>, ValueError> {
     match value {
         Value::Object(fields) => Ok(fields),
         other => Err(ValueError::expected("a JSON object", other)),

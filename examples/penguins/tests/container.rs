@@ -27,7 +27,11 @@ fn docker_run(volume: &Path, args: &[&str]) -> Output {
 fn image_lists_components() {
     let dir = tempfile::tempdir().unwrap();
     let output = docker_run(dir.path(), &["list"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("component clean\n"), "{stdout}");
     assert!(stdout.contains("pipeline penguins\n"), "{stdout}");
@@ -38,7 +42,11 @@ fn image_runs_component_on_executor_input() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("gcs/bucket/penguins.csv");
     std::fs::create_dir_all(table.parent().unwrap()).unwrap();
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/data/penguins.csv"), &table).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/penguins.csv"),
+        &table,
+    )
+    .unwrap();
     let output_file = dir.path().join("task/executor_output.json");
     let cleaned = dir.path().join("task/cleaned");
     let input = json!({
@@ -57,12 +65,25 @@ fn image_runs_component_on_executor_input() {
             "outputFile": output_file
         }
     });
-    let output = docker_run(dir.path(), &["exec", "clean", "--executor-input", &input.to_string()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = docker_run(
+        dir.path(),
+        &["exec", "clean", "--executor-input", &input.to_string()],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let written: Value = serde_json::from_slice(&std::fs::read(&output_file).unwrap()).unwrap();
     assert_eq!(written["parameterValues"]["Output"], 11);
-    assert_eq!(written["artifacts"]["cleaned"]["artifacts"][0]["metadata"]["rows"], 333);
-    assert_eq!(std::fs::read_to_string(&cleaned).unwrap().lines().count(), 334);
+    assert_eq!(
+        written["artifacts"]["cleaned"]["artifacts"][0]["metadata"]["rows"],
+        333
+    );
+    assert_eq!(
+        std::fs::read_to_string(&cleaned).unwrap().lines().count(),
+        334
+    );
 }
 
 #[test]
@@ -71,5 +92,8 @@ fn image_reports_bad_input() {
     let output = docker_run(dir.path(), &["exec", "clean", "--executor-input", "{"]);
     assert_eq!(output.status.code(), Some(3));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.starts_with("error: invalid executor input: EOF while parsing"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: invalid executor input: EOF while parsing"),
+        "{stderr}"
+    );
 }

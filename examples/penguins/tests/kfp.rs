@@ -25,7 +25,10 @@ fn every_component_loads_and_compiles() {
         ("clean", json!({"raw": dataset(TABLE), "min_rows": 10})),
         ("split", json!({"cleaned": dataset(TABLE)})),
         ("train-model", json!({"train": dataset(TABLE), "trees": 3})),
-        ("evaluate", json!({"model": model(TABLE), "test": dataset(TABLE)})),
+        (
+            "evaluate",
+            json!({"model": model(TABLE), "test": dataset(TABLE)}),
+        ),
         (
             "model-card",
             json!({
@@ -38,9 +41,19 @@ fn every_component_loads_and_compiles() {
     ];
     for (component, args) in components {
         let spec = write_spec(BIN, component, dir.path());
-        let loaded = harness(&["load-component".as_ref(), spec.as_os_str(), "--args".as_ref(), args.to_string().as_ref()]);
+        let loaded = harness(&[
+            "load-component".as_ref(),
+            spec.as_os_str(),
+            "--args".as_ref(),
+            args.to_string().as_ref(),
+        ]);
         assert_eq!(loaded["name"], component);
-        assert!(loaded["description"].as_str().is_some_and(|d| !d.is_empty()), "{component}");
+        assert!(
+            loaded["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{component}"
+        );
     }
 }
 
@@ -48,8 +61,12 @@ fn every_component_loads_and_compiles() {
 fn clean_through_kfp_local() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(BIN, "clean", dir.path());
-    let outputs = run_through_kfp_local(BIN, &spec, "clean", &json!({"raw": dataset(TABLE)}), false);
-    assert_eq!(outputs["parameters"]["Output"], json!({"value": 11, "python_type": "int"}));
+    let outputs =
+        run_through_kfp_local(BIN, &spec, "clean", &json!({"raw": dataset(TABLE)}), false);
+    assert_eq!(
+        outputs["parameters"]["Output"],
+        json!({"value": 11, "python_type": "int"})
+    );
     assert_eq!(outputs["artifacts"]["cleaned"]["metadata"]["rows"], 333.0);
 }
 
@@ -58,7 +75,15 @@ fn compiled_pipeline_parses_as_pipeline_spec() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("penguins.yaml");
     let status = std::process::Command::new(BIN)
-        .args(["compile", "penguins", "--image", "img:1", "--param", "source=gs://bucket/penguins.csv", "-o"])
+        .args([
+            "compile",
+            "penguins",
+            "--image",
+            "img:1",
+            "--param",
+            "source=gs://bucket/penguins.csv",
+            "-o",
+        ])
         .arg(&file)
         .status()
         .unwrap();
@@ -67,7 +92,23 @@ fn compiled_pipeline_parses_as_pipeline_spec() {
     assert_eq!(summary["name"], "penguins");
     let tasks = summary["tasks"].as_object().unwrap();
     let names: Vec<&str> = tasks.keys().map(String::as_str).collect();
-    assert_eq!(names, ["clean", "evaluate", "load", "model-card", "split", "train-model"]);
-    assert_eq!(tasks["model-card"]["dependentTasks"], json!(["clean", "evaluate", "load", "split", "train-model"]));
-    assert_eq!(summary["inputs"]["parameters"]["source"]["defaultValue"], "gs://bucket/penguins.csv");
+    assert_eq!(
+        names,
+        [
+            "clean",
+            "evaluate",
+            "load",
+            "model-card",
+            "split",
+            "train-model"
+        ]
+    );
+    assert_eq!(
+        tasks["model-card"]["dependentTasks"],
+        json!(["clean", "evaluate", "load", "split", "train-model"])
+    );
+    assert_eq!(
+        summary["inputs"]["parameters"]["source"]["defaultValue"],
+        "gs://bucket/penguins.csv"
+    );
 }

@@ -13,7 +13,9 @@ fn evaluate(table: Input<Dataset>) {
 #[vertex_pipeline]
 fn training(p: &Pipeline, table: ArtifactRef<Dataset>) {
     let trained = p.task(train { table });
-    p.task(evaluate { table: trained.model.clone() });
+    p.task(evaluate {
+        table: trained.model.clone(),
+    });
 }
 
 fn main() {}
