@@ -171,3 +171,57 @@ fn duplicate_names_stop_at_start() {
         "error: invalid component registry: the name `same` is used by both `duplicate_names::first::one` and `duplicate_names::second::two`; set a distinct name with `#[vertex_component(name = \"...\")]`"
     );
 }
+
+#[test]
+fn spec_all_writes_every_component() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("specs");
+    let (code, _, stderr) = run(&[
+        "spec",
+        "--all",
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+        "--image",
+        "img:2",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut files: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let expected = [
+        "add",
+        "artifacts",
+        "echo",
+        "explode",
+        "increment",
+        "maybe-fail",
+        "not-a-number",
+    ];
+    let expected: Vec<String> = expected.iter().map(|name| format!("{name}.yaml")).collect();
+    assert_eq!(files, expected);
+    let text = std::fs::read_to_string(out_dir.join("increment.yaml")).unwrap();
+    assert!(text.starts_with("# PIPELINE DEFINITION\n# Name: increment\n# Description: Adds one to a number, for chains.\n"), "{text}");
+    assert!(text.contains("image: img:2"), "{text}");
+}
+
+#[test]
+fn spec_image_from_environment() {
+    let output = Command::new(BIN)
+        .args(["spec", "add"])
+        .env("VERTEX_IMAGE", "from-env:3")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("image: from-env:3"));
+}
+
+#[test]
+fn spec_without_component_rejected() {
+    let (code, _, stderr) = run(&["spec"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("<COMPONENT>"), "{stderr}");
+}

@@ -122,3 +122,35 @@ fn compiles_for_vertex_with_gs_source() {
         "{text}"
     );
 }
+
+#[test]
+fn gs_source_maps_under_root() {
+    let root = tempfile::tempdir().unwrap();
+    let mounted = root.path().join("gcs/bucket/data/penguins.csv");
+    std::fs::create_dir_all(mounted.parent().unwrap()).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/penguins.csv"),
+        &mounted,
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "run",
+            "penguins",
+            "--param",
+            "source=gs://bucket/data/penguins.csv",
+            "--param",
+            "trees=5",
+            "--root",
+        ])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("  load.Output = 344\n"), "{stdout}");
+}
