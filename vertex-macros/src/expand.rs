@@ -83,7 +83,7 @@ fn optional_str(text: Option<&String>) -> TokenStream {
     }
 }
 
-/// The item that makes two components with one name in one module a compile error.
+/// Emits the item that makes two components with one name in one module a compile error.
 pub(crate) fn name_guard(name: &str, span: Span) -> TokenStream {
     let guard = Ident::new(
         &format!("__vertex_name_taken_{}", name.replace('-', "_")),
@@ -139,7 +139,7 @@ fn decode_argument(krate: &syn::Path, arg: &Arg) -> TokenStream {
     }
 }
 
-/// The struct a pipeline fills to create a task, with one field per input.
+/// Emits the struct a pipeline fills to create a task, with one field per input.
 fn task_struct(component: &Component, krate: &syn::Path) -> TokenStream {
     let function = &component.function.sig.ident;
     let vis = &component.function.vis;
@@ -171,7 +171,8 @@ fn task_struct(component: &Component, krate: &syn::Path) -> TokenStream {
     }
 }
 
-/// The outputs of a task: output artifacts as fields; returned parameters through `Deref`.
+/// Emits the outputs of a task: output artifacts as fields, returned parameters through
+/// `Deref`.
 fn outputs_struct(
     component: &Component,
     krate: &syn::Path,

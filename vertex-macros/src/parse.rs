@@ -41,7 +41,7 @@ impl Errors {
     }
 }
 
-/// How an argument's type is read, from its syntax.
+/// The role of an argument, read from the syntax of its type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ArgKind {
     /// A parameter, or `Option` of one.

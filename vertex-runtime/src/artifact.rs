@@ -89,7 +89,7 @@ pub enum UriError {
     },
 }
 
-/// Maps a storage URI to the local path where the container sees it: `gs://b/k` to
+/// Maps a storage URI to the local path where the container mounts it: `gs://b/k` to
 /// `/gcs/b/k`, `s3://` to `/s3/`, `minio://` to `/minio/`; a path without a scheme stays as
 /// it is. Any other scheme is an error.
 ///

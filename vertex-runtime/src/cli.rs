@@ -41,7 +41,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ContainerArgs {
-    /// Container image that holds this binary.
+    /// Container image that contains this binary.
     #[arg(long, env = "VERTEX_IMAGE", default_value_t = default_image())]
     image: String,
     /// Path of this binary inside the image.

@@ -1,6 +1,6 @@
-//! What `#[vertex_component]` generates code against: the component interface, the traits
-//! that classify argument and return types, and the invocation that decodes inputs and
-//! collects outputs.
+//! The API that `#[vertex_component]` generates code against: the component interface, the
+//! traits that classify argument and return types, and the invocation that decodes inputs
+//! and collects outputs.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -32,7 +32,7 @@ impl ArtifactSchema {
     }
 }
 
-/// What kind of value an input or output carries.
+/// The kind of value an input or output carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
     /// A parameter of this type.
@@ -93,8 +93,8 @@ pub struct ComponentInterface {
     pub outputs: Vec<OutputDef>,
 }
 
-/// Where an input's value comes from in an executor input: a parameter value or a list of
-/// artifacts; `None` when the input is absent or `null`.
+/// The source of an input's value in an executor input: a parameter value or a list of
+/// artifacts. Each is `None` when the input is absent or `null`.
 pub struct InputSource<'a> {
     parameter: Option<&'a Value>,
     artifacts: Option<&'a [RuntimeArtifact]>,
@@ -109,7 +109,7 @@ pub struct InputSource<'a> {
     note = "inputs are parameters (`String`, `bool`, integers, `f32`, `f64`, `Vec<T>`, maps, `serde_json::Value`, structs deriving `Parameter`), `Option` of one, `Input<A>`, `Option<Input<A>>` or `Vec<Input<A>>`"
 )]
 pub trait InputArg: Sized {
-    /// What a pipeline passes to this input: a parameter or artifact reference.
+    /// The reference a pipeline passes to this input: a parameter or an artifact.
     type Channel;
 
     /// Returns the input's kind and whether it is optional.
@@ -267,7 +267,7 @@ pub type OutputValues = Vec<(&'static str, Result<Value, ValueError>)>;
     note = "return `()`, a parameter type, a struct deriving `Outputs`, or a `Result` of one of these"
 )]
 pub trait ComponentReturn {
-    /// What a pipeline gets to wire these outputs downstream.
+    /// The references a pipeline gets to wire these outputs downstream.
     type Refs;
 
     /// Returns the output parameters this type declares.

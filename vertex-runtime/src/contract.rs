@@ -18,7 +18,7 @@ pub struct ExecutorInput {
     /// Input parameters and artifacts.
     #[serde(default, deserialize_with = "null_as_default")]
     pub inputs: Inputs,
-    /// Where outputs go.
+    /// Destinations of the outputs.
     pub outputs: Outputs,
 }
 
@@ -35,7 +35,7 @@ pub struct Inputs {
         skip_serializing_if = "Map::is_empty"
     )]
     pub parameter_values: Map<String, Value>,
-    /// Artifacts by input name; a list input holds several.
+    /// Artifacts by input name. A list input contains several.
     #[serde(
         default,
         deserialize_with = "null_as_default",

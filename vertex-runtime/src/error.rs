@@ -21,7 +21,7 @@ pub enum Error {
         component: String,
         /// The input's KFP name.
         input: String,
-        /// What is wrong with it.
+        /// The problem with it.
         message: String,
     },
     /// The component returned `Err`. Exit code 5.

@@ -37,7 +37,7 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// Where a parameter value comes from.
+/// The source of a parameter value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ParamSource {
     /// A constant, already encoded.
@@ -55,7 +55,7 @@ pub enum ParamSource {
     },
 }
 
-/// Where an artifact comes from.
+/// The source of an artifact.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ArtifactSource {
     /// An input of the pipeline.
@@ -114,7 +114,7 @@ impl<T> ParamRef<T> {
 }
 
 impl<T: Parameter> ParamRef<T> {
-    /// A constant value.
+    /// Creates a reference to a constant value.
     pub fn constant(value: T) -> Self {
         Self::from_source(match value.encode() {
             Ok(encoded) => ParamSource::Constant(encoded),
@@ -189,7 +189,7 @@ impl<A> Clone for ArtifactListRef<A> {
     }
 }
 
-/// How one task input is bound; `None` leaves an optional input unset.
+/// The binding of one task input. [`Bind::binding`] returns `None` for an unset optional input.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Binding {
     /// A parameter input.
@@ -358,7 +358,7 @@ pub struct OutputNode {
     pub name: String,
     /// Parameter or artifact, and its type.
     pub kind: ValueKind,
-    /// Where it comes from.
+    /// Its source.
     pub source: Binding,
 }
 
@@ -530,7 +530,7 @@ impl<O> Deref for Task<O> {
     }
 }
 
-/// The IR type of a pipeline parameter kind; `None` for artifacts.
+/// Returns the IR type of a parameter kind, or `None` for an artifact.
 pub(crate) fn parameter_type(kind: ValueKind) -> Option<ParameterType> {
     match kind {
         ValueKind::Parameter(parameter_type) => Some(parameter_type),

@@ -598,8 +598,8 @@ fn to_yaml(
     outputs: &[(String, ValueKind)],
 ) -> Result<String, Error> {
     let info = &spec.pipeline_info;
-    // Going through JSON values writes enums as one-key maps, the protobuf JSON form, where
-    // the YAML serializer would write tags; its object keys come out sorted, as kfp writes them.
+    // Going through JSON values writes enums as one-key maps (the protobuf JSON form) where
+    // the YAML serializer would write tags. The object keys come out sorted, as kfp writes them.
     let render =
         |error: &dyn std::fmt::Display| Error::Pipeline(format!("cannot render YAML: {error}"));
     let value = serde_json::to_value(spec).map_err(|error| render(&error))?;

@@ -1,5 +1,5 @@
 //! The penguins pipeline: load the Palmer penguins table, drop incomplete rows, split it,
-//! train a random forest that tells the species apart, evaluate it and write a model card.
+//! train a random forest that predicts the species, evaluate it and write a model card.
 //!
 //! One binary serves every step. Run the whole pipeline on this machine with
 //! `penguins run penguins`, or compile it for Vertex AI with
