@@ -459,3 +459,91 @@ fn output_file_that_is_directory() {
         run.stderr
     );
 }
+
+#[test]
+fn executor_input_from_file_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let output_file = dir.path().join("out.json");
+    let input = json!({"inputs": {"parameterValues": {"a": 1, "b": 2}}, "outputs": {"outputFile": output_file}});
+    let input_file = dir.path().join("input.json");
+    std::fs::write(&input_file, input.to_string()).unwrap();
+    let status = Command::new(BIN)
+        .args(["exec", "add", "--executor-input-file"])
+        .arg(&input_file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&output_file).unwrap(),
+        r#"{"parameterValues":{"Output":3}}"#
+    );
+
+    std::fs::remove_file(&output_file).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["exec", "add", "--executor-input-file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        std::fs::read_to_string(&output_file).unwrap(),
+        r#"{"parameterValues":{"Output":3}}"#
+    );
+}
+
+#[test]
+fn executor_input_file_missing() {
+    let output = Command::new(BIN)
+        .args([
+            "exec",
+            "add",
+            "--executor-input-file",
+            "/nonexistent/input.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid executor input: cannot read `/nonexistent/input.json`: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn deeply_nested_input_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 100_000;
+    let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let input = format!(
+        r#"{{"inputs": {{"parameterValues": {{"a": {nested}}}}}, "outputs": {{"outputFile": "{}/o.json"}}}}"#,
+        dir.path().display()
+    );
+    let input_file = dir.path().join("input.json");
+    std::fs::write(&input_file, input).unwrap();
+    let output = Command::new(BIN)
+        .args(["exec", "add", "--executor-input-file"])
+        .arg(&input_file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("recursion limit exceeded"), "{stderr}");
+    assert!(!dir.path().join("o.json").exists());
+}
+
+#[test]
+fn shell_metacharacters_arrive_intact() {
+    let text = "it's \"$(rm -rf /)\" `id` ; | && \n\t ünïcödé ✓ \\ $HOME";
+    let mut parameters = echo_parameters();
+    parameters["text"] = json!(text);
+    let output = echoed(parameters);
+    assert_eq!(output["text"], json!(text));
+}

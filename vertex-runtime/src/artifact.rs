@@ -283,9 +283,10 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
         _ => Path::new("."),
     };
     std::fs::create_dir_all(parent)?;
+    // No fsync: the rename already keeps readers from a partial file, and the next reader is
+    // the orchestrator on this host once the process exits, as with KFP's own executor.
     let mut file = tempfile::NamedTempFile::new_in(parent)?;
     file.write_all(contents)?;
-    file.as_file().sync_all()?;
     file.persist(path).map_err(|error| error.error)?;
     Ok(())
 }

@@ -41,19 +41,25 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ContainerArgs {
-    /// Container image that contains this binary.
-    #[arg(long, env = "VERTEX_IMAGE", default_value_t = default_image())]
-    image: String,
-    /// Path of this binary inside the image.
-    #[arg(long, env = "VERTEX_BINARY", default_value_t = default_binary())]
-    binary: String,
+    /// Container image that contains this binary [default: <binary name>:latest].
+    #[arg(long, env = "VERTEX_IMAGE")]
+    image: Option<String>,
+    /// Path of this binary inside the image [default: /usr/local/bin/<binary name>].
+    #[arg(long, env = "VERTEX_BINARY")]
+    binary: Option<String>,
 }
 
 impl ContainerArgs {
     fn container(&self) -> Container {
         Container {
-            image: self.image.clone(),
-            binary: self.binary.clone(),
+            image: self
+                .image
+                .clone()
+                .unwrap_or_else(|| format!("{}:latest", binary_name())),
+            binary: self
+                .binary
+                .clone()
+                .unwrap_or_else(|| format!("/usr/local/bin/{}", binary_name())),
         }
     }
 }
@@ -78,8 +84,28 @@ struct ExecArgs {
     /// The component's KFP name.
     component: String,
     /// The executor input JSON, as KFP renders `{{$}}`.
-    #[arg(long)]
-    executor_input: String,
+    #[arg(long, required_unless_present = "executor_input_file")]
+    executor_input: Option<String>,
+    /// A file to read the executor input from, `-` for standard input; for inputs larger
+    /// than the 128 KiB Linux allows in one argument.
+    #[arg(long, value_name = "PATH", conflicts_with = "executor_input")]
+    executor_input_file: Option<PathBuf>,
+}
+
+impl ExecArgs {
+    fn executor_input(self) -> Result<String, Error> {
+        let Some(path) = self.executor_input_file else {
+            return Ok(self.executor_input.unwrap_or_default());
+        };
+        let read = if path.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())
+        } else {
+            std::fs::read_to_string(&path)
+        };
+        read.map_err(|error| {
+            Error::ExecutorInput(format!("cannot read `{}`: {error}", path.display()))
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -123,21 +149,16 @@ fn binary_name() -> String {
         .unwrap_or_else(|| "vertex".to_owned())
 }
 
-fn default_image() -> String {
-    format!("{}:latest", binary_name())
-}
-
-fn default_binary() -> String {
-    format!("/usr/local/bin/{}", binary_name())
-}
-
 impl Cli {
     /// Runs the parsed command.
     pub fn run(self) -> Result<(), Error> {
         match self.command {
             Command::List => list(),
             Command::Spec(args) => spec(args),
-            Command::Exec(args) => dispatch::exec(&args.component, &args.executor_input),
+            Command::Exec(args) => {
+                let component = args.component.clone();
+                dispatch::exec(&component, &args.executor_input()?)
+            }
             Command::Compile(args) => compile(args),
             Command::Run(args) => {
                 let entry = registry::pipeline(&args.pipeline)?;

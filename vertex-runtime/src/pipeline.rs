@@ -295,6 +295,27 @@ impl<A: ArtifactType> PipelineInput for ArtifactRef<A> {
     }
 }
 
+impl<A: ArtifactType> PipelineInput for ArtifactListRef<A> {
+    type Value = ();
+
+    fn declare(
+        pipeline: &Pipeline,
+        name: &str,
+        _: Option<Result<Value, ValueError>>,
+        description: Option<&str>,
+    ) -> Self {
+        let kind = ValueKind::Artifact {
+            schema: ArtifactSchema::of::<A>(),
+            list: true,
+        };
+        pipeline.declare_input(name, kind, None, description);
+        Self {
+            source: ArtifactSource::PipelineInput(name.to_owned()),
+            artifact_type: PhantomData,
+        }
+    }
+}
+
 /// A value that can be an output of a pipeline.
 pub trait PipelineOutput {
     /// Returns the output's kind and source.
