@@ -547,3 +547,47 @@ fn shell_metacharacters_arrive_intact() {
     let output = echoed(parameters);
     assert_eq!(output["text"], json!(text));
 }
+
+#[test]
+fn sigterm_stops_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("marker");
+    let output_file = dir.path().join("out.json");
+    let input = json!({
+        "inputs": {"parameterValues": {"seconds": 30}},
+        "outputs": {
+            "artifacts": {"marker": {"artifacts": [{"name": "marker", "uri": marker, "metadata": {}}]}},
+            "outputFile": output_file
+        }
+    });
+    let child = Command::new(BIN)
+        .args(["exec", "sleepy", "--executor-input", &input.to_string()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "the component did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "the component did not stop promptly"
+    );
+    assert_eq!(output.status.code(), Some(143));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: component `sleepy` stopped by SIGTERM; no outputs were written\n"
+    );
+    assert!(!output_file.exists());
+}

@@ -118,7 +118,7 @@ fn unknown_pipeline_lists_known() {
     assert_eq!(code, 2);
     assert_eq!(
         stderr.trim_end(),
-        "error: unknown pipeline `nope`; this binary has: arithmetic, failing"
+        "error: unknown pipeline `nope`; this binary has: arithmetic, failing, slow"
     );
 }
 
@@ -198,6 +198,7 @@ fn spec_all_writes_every_component() {
         "increment",
         "maybe-fail",
         "not-a-number",
+        "sleepy",
     ];
     let expected: Vec<String> = expected.iter().map(|name| format!("{name}.yaml")).collect();
     assert_eq!(files, expected);
@@ -224,4 +225,67 @@ fn spec_without_component_rejected() {
     let (code, _, stderr) = run(&["spec"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("<COMPONENT>"), "{stderr}");
+}
+
+/// Returns the child processes of `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.split_whitespace()
+        .map(|child| child.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn interrupt_stops_every_task() {
+    let root = tempfile::tempdir().unwrap();
+    let runner = Command::new(BIN)
+        .args(["run", "slow", "--jobs", "2", "--root"])
+        .arg(root.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let markers = |root: &std::path::Path| -> usize {
+        let Some(Ok(run)) = std::fs::read_dir(root).unwrap().next() else {
+            return 0;
+        };
+        ["sleepy/marker", "sleepy-2/marker"]
+            .iter()
+            .filter(|m| run.path().join(m).exists())
+            .count()
+    };
+    while markers(root.path()) < 2 {
+        assert!(started.elapsed().as_secs() < 20, "the tasks did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let tasks = children(runner.id());
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+
+    let signalled = Command::new("kill")
+        .args(["-INT", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = runner.wait_with_output().unwrap();
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the run did not stop promptly"
+    );
+    assert_eq!(output.status.code(), Some(9));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("error: pipeline `slow` interrupted by SIGINT: running tasks were stopped and 1 tasks did not run"),
+        "{stderr}"
+    );
+    for task in tasks {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{task}")).exists(),
+            "task process {task} is left running"
+        );
+    }
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("sleepy-2  failed"), "{stdout}");
+    assert!(stdout.contains("add       skipped"), "{stdout}");
 }

@@ -34,6 +34,7 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     let _entered = span.enter();
     tracing::debug!(output_file = %output_file.display(), "decoding inputs");
 
+    exit_on_termination(entry.name)?;
     let mut invocation = Invocation::new(entry.name, input, mount_root);
     let output = run_catching_panics(entry, &mut invocation)?;
     let json = serde_json::to_vec(&output).map_err(|error| Error::Output(error.to_string()))?;
@@ -44,6 +45,35 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
         ))
     })?;
     tracing::debug!("outputs written");
+    Ok(())
+}
+
+/// Exit code after SIGTERM or SIGINT: 128 plus the signal number, as shells report it.
+fn signal_exit_code(signal: i32) -> i32 {
+    128 + signal
+}
+
+/// Makes SIGTERM (a preempted VM, a cancelled run) and SIGINT end the process at once with
+/// one line saying why. No executor output exists yet at that point, so none is left.
+fn exit_on_termination(component: &str) -> Result<(), Error> {
+    for (signal, name) in [
+        (signal_hook::consts::SIGTERM, "SIGTERM"),
+        (signal_hook::consts::SIGINT, "SIGINT"),
+    ] {
+        let message =
+            format!("error: component `{component}` stopped by {name}; no outputs were written\n");
+        let handler = move || {
+            // SAFETY: write(2) and _exit(2) are async-signal-safe, and `message` is only read.
+            unsafe {
+                libc::write(2, message.as_ptr().cast(), message.len());
+                libc::_exit(signal_exit_code(signal));
+            }
+        };
+        // SAFETY: the handler calls only async-signal-safe functions (see above).
+        unsafe { signal_hook::low_level::register(signal, handler) }.map_err(|error| {
+            Error::Output(format!("cannot install the {name} handler: {error}"))
+        })?;
+    }
     Ok(())
 }
 

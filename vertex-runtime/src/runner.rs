@@ -37,6 +37,12 @@ struct TaskRun {
     directory: PathBuf,
 }
 
+/// What the scheduling loop waits for.
+enum Event {
+    Finished(Finished),
+    Interrupted(i32),
+}
+
 struct Finished {
     index: usize,
     duration: Duration,
@@ -79,40 +85,57 @@ pub(crate) fn run(
         .collect();
     let executable = std::env::current_exe()
         .map_err(|error| Error::Pipeline(format!("cannot locate this binary: {error}")))?;
-    let (sender, receiver) = mpsc::channel::<Finished>();
-    let mut running = 0;
+    let (sender, receiver) = mpsc::channel::<Event>();
+    forward_interrupts(sender.clone())?;
+    let mut running: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut interrupted = None;
     loop {
         skip_dependents_of_failures(graph, &mut runs);
-        for index in ready_tasks(graph, &runs) {
-            if running == jobs {
+        let ready = if interrupted.is_some() {
+            Vec::new()
+        } else {
+            ready_tasks(graph, &runs)
+        };
+        for index in ready {
+            if running.len() == jobs {
                 break;
             }
             let input = executor_input(graph, &runs, &values, index);
-            runs[index].status = Status::Running;
-            running += 1;
             let task = &graph.tasks[index];
             eprintln!("[{}] started", task.id);
-            let spawned = spawn(
+            let directory = &runs[index].directory;
+            match spawn(
                 &executable,
                 &root,
                 task,
-                &runs[index].directory,
+                directory,
                 input,
                 index,
                 sender.clone(),
-            );
-            if let Err(message) = spawned {
-                running -= 1;
-                runs[index].status = Status::Failed(message);
+            ) {
+                Ok(pid) => {
+                    running.insert(index, pid);
+                    runs[index].status = Status::Running;
+                }
+                Err(message) => runs[index].status = Status::Failed(message),
             }
         }
-        if running == 0 {
+        if running.is_empty() {
             break;
         }
-        let finished = receiver
+        let event = receiver
             .recv()
             .map_err(|error| Error::Pipeline(format!("lost track of running tasks: {error}")))?;
-        running -= 1;
+        let finished = match event {
+            Event::Interrupted(signal) => {
+                eprintln!("interrupted: stopping {} running tasks", running.len());
+                interrupted = Some(signal);
+                running.values().for_each(|&pid| terminate(pid));
+                continue;
+            }
+            Event::Finished(finished) => finished,
+        };
+        running.remove(&finished.index);
         let run = &mut runs[finished.index];
         run.duration = finished.duration;
         let id = &graph.tasks[finished.index].id;
@@ -137,6 +160,21 @@ pub(crate) fn run(
             _ => None,
         })
         .collect();
+    if let Some(signal) = interrupted {
+        let name = if signal == signal_hook::consts::SIGINT {
+            "SIGINT"
+        } else {
+            "SIGTERM"
+        };
+        let not_run = runs
+            .iter()
+            .filter(|run| matches!(run.status, Status::Pending | Status::Skipped(_)))
+            .count();
+        return Err(Error::Pipeline(format!(
+            "pipeline `{}` interrupted by {name}: running tasks were stopped and {not_run} tasks did not run",
+            graph.name
+        )));
+    }
     if failures.is_empty() {
         Ok(())
     } else {
@@ -346,6 +384,37 @@ fn executor_input(
     input
 }
 
+/// Sends an [`Event::Interrupted`] on the first SIGINT or SIGTERM, so that the loop stops
+/// the running tasks instead of leaving them orphaned.
+fn forward_interrupts(sender: mpsc::Sender<Event>) -> Result<(), Error> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|error| Error::Pipeline(format!("cannot install signal handlers: {error}")))?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            // The loop may have finished already, and then nothing needs stopping.
+            let _ = sender.send(Event::Interrupted(signal));
+        }
+    });
+    Ok(())
+}
+
+/// Sends SIGTERM to a task's process, which makes `exec` stop without writing outputs.
+fn terminate(pid: u32) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    // SAFETY: kill(2) has no memory effects; `pid` is a child this process has not reaped.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+}
+
+/// Executor inputs above this size go through a file, because Linux limits one argument
+/// to 128 KiB.
+const MAX_ARGUMENT_BYTES: usize = 100_000;
+
 fn spawn(
     executable: &Path,
     mount_root: &Path,
@@ -353,8 +422,8 @@ fn spawn(
     directory: &Path,
     input: ExecutorInput,
     index: usize,
-    sender: mpsc::Sender<Finished>,
-) -> Result<(), String> {
+    sender: mpsc::Sender<Event>,
+) -> Result<u32, String> {
     std::fs::create_dir_all(directory)
         .map_err(|error| format!("cannot create `{}`: {error}", directory.display()))?;
     let log_path = directory.join("log.txt");
@@ -363,14 +432,24 @@ fn spawn(
     let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
     let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
     let started = Instant::now();
-    let mut child = Command::new(executable)
-        .args(["exec", task.component.name, "--executor-input", &json])
+    let mut command = Command::new(executable);
+    command.args(["exec", task.component.name]);
+    if json.len() > MAX_ARGUMENT_BYTES {
+        let input_path = directory.join("executor_input.json");
+        std::fs::write(&input_path, &json)
+            .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
+        command.arg("--executor-input-file").arg(input_path);
+    } else {
+        command.args(["--executor-input", &json]);
+    }
+    let mut child = command
         .env(MOUNT_ROOT_ENV, mount_root)
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_for_stderr)
         .spawn()
         .map_err(|error| format!("could not start: {error}"))?;
+    let pid = child.id();
     let output_file = PathBuf::from(&input.outputs.output_file);
     std::thread::spawn(move || {
         let result = match child.wait() {
@@ -389,13 +468,13 @@ fn spawn(
         };
         let duration = started.elapsed();
         // The receiver lives until every task has reported.
-        let _ = sender.send(Finished {
+        let _ = sender.send(Event::Finished(Finished {
             index,
             duration,
             result,
-        });
+        }));
     });
-    Ok(())
+    Ok(pid)
 }
 
 fn read_output(path: &Path) -> Result<ExecutorOutput, String> {

@@ -147,6 +147,14 @@ fn not_a_number() -> f64 {
     f64::NAN
 }
 
+/// Writes `marker`, then sleeps; for tests that stop a running task.
+#[vertex_component]
+fn sleepy(seconds: f64, marker: Output<Dataset>) -> anyhow::Result<()> {
+    marker.write("started")?;
+    std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+    Ok(())
+}
+
 /// Adds one to a number, for chains.
 #[vertex_component(name = "increment")]
 fn add_one(x: i64, #[default(1)] step: i64) -> i64 {
@@ -182,6 +190,23 @@ fn failing(p: &Pipeline) {
         step: None,
     });
     after.after(&first);
+}
+
+/// Two long tasks side by side and one after them, for interrupting a run.
+#[vertex_pipeline]
+fn slow(p: &Pipeline) {
+    let first = p.task(sleepy {
+        seconds: 30.0.into(),
+    });
+    let second = p.task(sleepy {
+        seconds: 30.0.into(),
+    });
+    p.task(add {
+        a: 1.into(),
+        b: None,
+    })
+    .after(&first)
+    .after(&second);
 }
 
 fn main() -> std::process::ExitCode {
