@@ -626,4 +626,63 @@ mod tests {
             "{error}"
         );
     }
+
+    mod round_trip {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Checks that a value survives encoding, JSON text, and decoding.
+        fn survives<T: Parameter + PartialEq + std::fmt::Debug>(
+            value: T,
+        ) -> Result<(), TestCaseError> {
+            let encoded = value
+                .encode()
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let text = encoded.to_string();
+            let parsed: Value =
+                serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(T::decode(&parsed), Ok(value));
+            Ok(())
+        }
+
+        /// Checks that an integer also survives as a float, as kfp.local sends it.
+        fn survives_as_float<T: Parameter + PartialEq + std::fmt::Debug + Into<i128> + Copy>(
+            value: T,
+        ) -> Result<(), TestCaseError> {
+            let wide: i128 = value.into();
+            if wide.unsigned_abs() <= 1 << 53 {
+                let float = serde_json::json!(wide as f64);
+                prop_assert_eq!(T::decode(&float), Ok(value));
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn integers(a: i8, b: i16, c: i32, d: i64, e: u8, f: u16, g: u32, h: u64) {
+                survives(a)?; survives(b)?; survives(c)?; survives(d)?;
+                survives(e)?; survives(f)?; survives(g)?; survives(h)?;
+                survives_as_float(d)?;
+                survives_as_float(g)?;
+            }
+
+            #[test]
+            fn floats(x in proptest::num::f64::NORMAL | proptest::num::f64::ZERO | proptest::num::f64::SUBNORMAL) {
+                survives(x)?;
+            }
+
+            #[test]
+            fn strings_and_bools(text: String, flag: bool) {
+                survives(text)?;
+                survives(flag)?;
+            }
+
+            #[test]
+            fn lists_and_maps(items: Vec<i64>, names: Vec<String>, map: BTreeMap<String, u32>) {
+                survives(items)?;
+                survives(names)?;
+                survives(map)?;
+            }
+        }
+    }
 }
