@@ -36,6 +36,18 @@ fn python() -> PathBuf {
     python
 }
 
+/// Runs a script of `tests/kfp` with the venv's Python; it must succeed.
+pub fn python_script<S: AsRef<OsStr>>(script: &str, args: &[S]) -> String {
+    let output = Command::new(python())
+        .arg(workspace().join("tests/kfp").join(script))
+        .args(args)
+        .output()
+        .expect("python starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{script} failed: {stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Runs one harness subcommand and returns its stdout, or its stderr on failure.
 pub fn harness_raw<S: AsRef<OsStr>>(args: &[S]) -> Result<String, String> {
     let output = Command::new(python())

@@ -304,3 +304,66 @@ fn compiled_pipeline_parses_as_pipeline_spec() {
     );
     assert_eq!(tasks["add"]["componentRef"], "comp-add");
 }
+
+/// Removes what legitimately differs between the two compilers: descriptions (kfp's loader
+/// drops input descriptions), the SDK version, and `3.0` against `3` for whole numbers.
+fn normalized(yaml: &str) -> Value {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(fields) => {
+                fields.remove("description");
+                fields.remove("sdkVersion");
+                fields.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value: Value = serde_saphyr::from_str(yaml).unwrap();
+    strip(&mut value);
+    vertex_runtime::param::whole_floats_to_integers(value)
+}
+
+/// Compiles `pipeline` with `kitchen-sink compile` and with kfp's DSL over the same
+/// component files, and checks that the two specs are the same.
+fn assert_same_as_kfp_dsl(pipeline: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    let ours = dir.path().join("ours.yaml");
+    let theirs = dir.path().join("theirs.yaml");
+    let status = std::process::Command::new(BIN)
+        .args(["spec", "--all", "--image", "img:1", "--out-dir"])
+        .arg(&specs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = std::process::Command::new(BIN)
+        .args(["compile", pipeline, "--image", "img:1", "-o"])
+        .arg(&ours)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    support::python_script(
+        "dsl_pipelines.py",
+        &[specs.as_os_str(), pipeline.as_ref(), theirs.as_os_str()],
+    );
+    let ours = normalized(&std::fs::read_to_string(&ours).unwrap());
+    let theirs = normalized(&std::fs::read_to_string(&theirs).unwrap());
+    assert_eq!(
+        ours,
+        theirs,
+        "ours:\n{}\nkfp's:\n{}",
+        serde_json::to_string_pretty(&ours).unwrap(),
+        serde_json::to_string_pretty(&theirs).unwrap()
+    );
+}
+
+#[test]
+fn arithmetic_matches_kfp_dsl() {
+    assert_same_as_kfp_dsl("arithmetic");
+}
+
+#[test]
+fn task_settings_match_kfp_dsl() {
+    assert_same_as_kfp_dsl("settings");
+}

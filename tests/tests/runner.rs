@@ -118,7 +118,7 @@ fn unknown_pipeline_lists_known() {
     assert_eq!(code, 2);
     assert_eq!(
         stderr.trim_end(),
-        "error: unknown pipeline `nope`; this binary has: arithmetic, failing, slow"
+        "error: unknown pipeline `nope`; this binary has: arithmetic, bad-settings, failing, settings, slow"
     );
 }
 
@@ -195,9 +195,11 @@ fn spec_all_writes_every_component() {
         "artifacts",
         "echo",
         "explode",
+        "flaky",
         "increment",
         "maybe-fail",
         "not-a-number",
+        "read-env",
         "sleepy",
     ];
     let expected: Vec<String> = expected.iter().map(|name| format!("{name}.yaml")).collect();
@@ -288,4 +290,62 @@ fn interrupt_stops_every_task() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("sleepy-2  failed"), "{stdout}");
     assert!(stdout.contains("add       skipped"), "{stdout}");
+}
+
+#[test]
+fn retries_and_env_in_local_run() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&["run", "settings", "--root", root.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("[flaky] failed; retry 1 of 3 in 0 ms"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[flaky] failed; retry 2 of 3 in 0 ms"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("retry 3 of 3"), "{stderr}");
+    assert!(stdout.contains("  attempts = 3\n"), "{stdout}");
+    assert!(stdout.contains("  mode = \"a b\"\n"), "{stdout}");
+}
+
+#[test]
+fn retries_exhausted_fail_task() {
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "settings",
+        "--param",
+        "failures=4",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 9);
+    assert!(stderr.contains("retry 3 of 3"), "{stderr}");
+    assert!(
+        stderr.contains("  | error: component `flaky` failed: attempt 4 fails on purpose"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("read-env  skipped"), "{stdout}");
+}
+
+#[test]
+fn invalid_task_settings_rejected() {
+    for command in ["compile", "run"] {
+        let (code, _, stderr) = run(&[command, "bad-settings"]);
+        assert_eq!(code, 9, "{command}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 3, "{stderr}");
+        assert!(lines[0].starts_with("error: pipeline `bad-settings` is invalid: task `add`: invalid memory quantity `4GB`"), "{stderr}");
+        assert!(
+            lines[1].starts_with("task `add`: invalid CPU quantity `two`"),
+            "{stderr}"
+        );
+        assert_eq!(
+            lines[2],
+            "task `add`: invalid backoff 10ms or 3600s: KFP takes whole seconds"
+        );
+    }
 }

@@ -285,7 +285,12 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
     std::fs::create_dir_all(parent)?;
     // No fsync: the rename already keeps readers from a partial file, and the next reader is
     // the orchestrator on this host once the process exits, as with KFP's own executor.
-    let mut file = tempfile::NamedTempFile::new_in(parent)?;
+    // tempfile creates files readable by their owner only; outputs get the usual mode,
+    // 0o666 less the umask, like any file a program creates.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(parent)?;
     file.write_all(contents)?;
     file.persist(path).map_err(|error| error.error)?;
     Ok(())

@@ -86,6 +86,7 @@ pub mod param;
 pub mod pipeline;
 pub mod registry;
 mod runner;
+pub mod settings;
 pub mod spec;
 
 use std::process::ExitCode;
@@ -99,6 +100,7 @@ pub use artifact::{
 pub use error::Error;
 pub use param::{Parameter, ParameterType};
 pub use pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
+pub use settings::RetryPolicy;
 
 /// Marks a function as a KFP component.
 ///
@@ -150,6 +152,7 @@ pub mod prelude {
         Output, SlicedClassificationMetrics, HTML,
     };
     pub use crate::pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
+    pub use crate::settings::RetryPolicy;
     pub use vertex_macros::{vertex_component, vertex_pipeline, Outputs, Parameter};
 }
 

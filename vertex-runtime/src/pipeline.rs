@@ -19,6 +19,9 @@ use crate::artifact::ArtifactType;
 use crate::component::{ArtifactSchema, ComponentInterface, InputDef, ValueKind};
 use crate::param::{Parameter, ParameterType, ValueError};
 use crate::registry::ComponentEntry;
+use crate::settings::{
+    check_accelerator_count, check_cpu, check_env_name, check_memory, Resources, RetryPolicy,
+};
 
 /// The key of a task in its pipeline, such as `train` or `train-2`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -358,6 +361,12 @@ pub struct TaskNode {
     pub display_name: Option<String>,
     /// Whether the orchestrator may reuse cached outputs (on by default).
     pub caching: bool,
+    /// Retries after a failure, if any.
+    pub retry: Option<RetryPolicy>,
+    /// CPU, memory and accelerator requests and limits.
+    pub resources: Resources,
+    /// Environment variables of the task's container, in the order they were set.
+    pub env: Vec<(String, String)>,
 }
 
 impl TaskNode {
@@ -396,6 +405,10 @@ pub struct Graph {
     pub tasks: Vec<TaskNode>,
     /// Pipeline outputs.
     pub outputs: Vec<OutputNode>,
+    /// The default pipeline root (`defaultPipelineRoot`), such as `gs://bucket/root`.
+    pub pipeline_root: Option<String>,
+    /// Invalid task settings, reported when the pipeline is compiled or run.
+    pub errors: Vec<String>,
     pub(crate) task_counts: HashMap<String, usize>,
 }
 
@@ -478,6 +491,9 @@ impl Pipeline {
             after: BTreeSet::new(),
             display_name: None,
             caching: true,
+            retry: None,
+            resources: Resources::default(),
+            env: Vec::new(),
         });
         Task {
             outputs: C::outputs(&id),
@@ -494,6 +510,11 @@ impl Pipeline {
             kind,
             source,
         });
+    }
+
+    /// Sets the default pipeline root, where runs on Vertex AI or KFP write their artifacts.
+    pub fn set_pipeline_root(&self, root: &str) {
+        self.graph.borrow_mut().pipeline_root = Some(root.to_owned());
     }
 
     /// Returns the graph built so far.
@@ -540,6 +561,99 @@ impl<O> Task<O> {
     /// Turns reuse of cached outputs on or off for this task.
     pub fn set_caching(&self, enabled: bool) -> &Self {
         self.update(|node| node.caching = enabled)
+    }
+
+    /// Records an invalid setting, reported when the pipeline is compiled or run.
+    fn reject(&self, message: String) -> &Self {
+        let error = format!("task `{}`: {message}", self.id);
+        self.graph.borrow_mut().errors.push(error);
+        self
+    }
+
+    /// Sets the retries after a failure, such as `RetryPolicy::new(3)`.
+    pub fn set_retry(&self, policy: RetryPolicy) -> &Self {
+        if !(policy.backoff_factor.is_finite() && policy.backoff_factor > 0.0) {
+            let factor = policy.backoff_factor;
+            return self.reject(format!(
+                "invalid backoff factor {factor}: expected a positive number"
+            ));
+        }
+        let durations = [policy.backoff_duration, policy.backoff_max_duration];
+        if durations
+            .iter()
+            .any(|duration| duration.subsec_nanos() != 0)
+        {
+            return self.reject(format!(
+                "invalid backoff {:?} or {:?}: KFP takes whole seconds",
+                policy.backoff_duration, policy.backoff_max_duration
+            ));
+        }
+        self.update(|node| node.retry = Some(policy))
+    }
+
+    /// Sets the CPU limit: cores such as `2` or `0.5`, or millicores such as `500m`.
+    pub fn set_cpu_limit(&self, cpu: &str) -> &Self {
+        match check_cpu(cpu) {
+            Ok(()) => self.update(|node| node.resources.cpu_limit = Some(cpu.to_owned())),
+            Err(message) => self.reject(message),
+        }
+    }
+
+    /// Sets the CPU request, in the form of [`set_cpu_limit`](Self::set_cpu_limit).
+    pub fn set_cpu_request(&self, cpu: &str) -> &Self {
+        match check_cpu(cpu) {
+            Ok(()) => self.update(|node| node.resources.cpu_request = Some(cpu.to_owned())),
+            Err(message) => self.reject(message),
+        }
+    }
+
+    /// Sets the memory limit: an integer with an optional unit, such as `4G` or `512Mi`.
+    pub fn set_memory_limit(&self, memory: &str) -> &Self {
+        match check_memory(memory) {
+            Ok(()) => self.update(|node| node.resources.memory_limit = Some(memory.to_owned())),
+            Err(message) => self.reject(message),
+        }
+    }
+
+    /// Sets the memory request, in the form of [`set_memory_limit`](Self::set_memory_limit).
+    pub fn set_memory_request(&self, memory: &str) -> &Self {
+        match check_memory(memory) {
+            Ok(()) => self.update(|node| node.resources.memory_request = Some(memory.to_owned())),
+            Err(message) => self.reject(message),
+        }
+    }
+
+    /// Sets the accelerator type, such as `NVIDIA_TESLA_T4` on Vertex AI or `nvidia.com/gpu`
+    /// on KFP; the count becomes 1 unless set.
+    pub fn set_accelerator_type(&self, accelerator: &str) -> &Self {
+        self.update(|node| {
+            node.resources.accelerator_type = Some(accelerator.to_owned());
+            node.resources
+                .accelerator_count
+                .get_or_insert_with(|| "1".to_owned());
+        })
+    }
+
+    /// Sets the number of accelerators.
+    pub fn set_accelerator_limit(&self, count: u32) -> &Self {
+        let count = count.to_string();
+        match check_accelerator_count(&count) {
+            Ok(()) => self.update(|node| node.resources.accelerator_count = Some(count)),
+            Err(message) => self.reject(message),
+        }
+    }
+
+    /// Sets an environment variable of the task's container, replacing an earlier value.
+    pub fn set_env_variable(&self, name: &str, value: &str) -> &Self {
+        if let Err(message) = check_env_name(name) {
+            return self.reject(message);
+        }
+        self.update(
+            |node| match node.env.iter_mut().find(|(key, _)| key == name) {
+                Some(entry) => entry.1 = value.to_owned(),
+                None => node.env.push((name.to_owned(), value.to_owned())),
+            },
+        )
     }
 }
 

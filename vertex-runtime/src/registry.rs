@@ -1,8 +1,6 @@
 //! The components and pipelines of the binary, collected at link time from every
 //! `#[vertex_component]` and `#[vertex_pipeline]` of the crate and its dependencies.
 
-use std::collections::BTreeMap;
-
 use linkme::distributed_slice;
 
 use crate::component::{ComponentInterface, Invocation};
@@ -45,13 +43,18 @@ pub static PIPELINES: [PipelineEntry];
 /// Checks that no two components or pipelines share a KFP name. kfp loads a pipeline whose
 /// name equals one of its components as that component, so the two share one namespace.
 pub fn check_unique_names() -> Result<(), Error> {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let components = COMPONENTS.iter().map(|c| (c.name, c.rust_path));
     let pipelines = PIPELINES.iter().map(|p| (p.name, p.rust_path));
-    for (name, rust_path) in components.chain(pipelines) {
-        if let Some(first) = seen.insert(name, rust_path) {
+    // Sorted, so that the message does not depend on the order the linker chose.
+    let mut entries: Vec<(&str, &str)> = components.chain(pipelines).collect();
+    entries.sort_unstable();
+    for pair in entries.windows(2) {
+        let [(name, first), (other, second)] = pair else {
+            continue;
+        };
+        if name == other {
             return Err(Error::Registry(format!(
-                "the name `{name}` is used by both `{first}` and `{rust_path}`; \
+                "the name `{name}` is used by both `{first}` and `{second}`; \
                  set a distinct name with `#[vertex_component(name = \"...\")]`"
             )));
         }

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
@@ -37,6 +38,21 @@ struct TaskRun {
     directory: PathBuf,
 }
 
+/// The running process of a task, shared with the thread that waits for it, so that an
+/// interrupt can stop it and cancel its retries.
+#[derive(Default)]
+struct Control {
+    pid: AtomicU32,
+    cancelled: AtomicBool,
+}
+
+impl Control {
+    fn stop(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        terminate(self.pid.load(Ordering::SeqCst));
+    }
+}
+
 /// What the scheduling loop waits for.
 enum Event {
     Finished(Finished),
@@ -56,6 +72,13 @@ pub(crate) fn run(
     root: &Path,
     jobs: Option<usize>,
 ) -> Result<(), Error> {
+    if !graph.errors.is_empty() {
+        let errors = graph.errors.join("\n");
+        return Err(Error::Pipeline(format!(
+            "pipeline `{}` is invalid: {errors}",
+            graph.name
+        )));
+    }
     let values = resolve_parameters(graph, params)?;
     let root = std::path::absolute(root)
         .map_err(|error| Error::Usage(format!("invalid --root `{}`: {error}", root.display())))?;
@@ -87,7 +110,7 @@ pub(crate) fn run(
         .map_err(|error| Error::Pipeline(format!("cannot locate this binary: {error}")))?;
     let (sender, receiver) = mpsc::channel::<Event>();
     forward_interrupts(sender.clone())?;
-    let mut running: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut running: BTreeMap<usize, Arc<Control>> = BTreeMap::new();
     let mut interrupted = None;
     loop {
         skip_dependents_of_failures(graph, &mut runs);
@@ -104,17 +127,19 @@ pub(crate) fn run(
             let task = &graph.tasks[index];
             eprintln!("[{}] started", task.id);
             let directory = &runs[index].directory;
-            match spawn(
-                &executable,
-                &root,
-                task,
-                directory,
-                input,
+            let launch = Launch {
+                executable: executable.clone(),
+                mount_root: root.clone(),
+                component: task.component.name,
+                env: task.env.clone(),
+                retry: task.retry.clone(),
+                directory: directory.clone(),
+                id: task.id.clone(),
                 index,
-                sender.clone(),
-            ) {
-                Ok(pid) => {
-                    running.insert(index, pid);
+            };
+            match launch.start(input, sender.clone()) {
+                Ok(control) => {
+                    running.insert(index, control);
                     runs[index].status = Status::Running;
                 }
                 Err(message) => runs[index].status = Status::Failed(message),
@@ -130,7 +155,7 @@ pub(crate) fn run(
             Event::Interrupted(signal) => {
                 eprintln!("interrupted: stopping {} running tasks", running.len());
                 interrupted = Some(signal);
-                running.values().for_each(|&pid| terminate(pid));
+                running.values().for_each(|control| control.stop());
                 continue;
             }
             Event::Finished(finished) => finished,
@@ -402,9 +427,13 @@ fn forward_interrupts(sender: mpsc::Sender<Event>) -> Result<(), Error> {
 
 /// Sends SIGTERM to a task's process, which makes `exec` stop without writing outputs.
 fn terminate(pid: u32) {
+    // Zero would signal this whole process group, this runner included.
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return;
     };
+    if pid <= 0 {
+        return;
+    }
     // SAFETY: kill(2) has no memory effects; `pid` is a child this process has not reaped.
     unsafe {
         libc::kill(pid, libc::SIGTERM);
@@ -415,66 +444,133 @@ fn terminate(pid: u32) {
 /// to 128 KiB.
 const MAX_ARGUMENT_BYTES: usize = 100_000;
 
-fn spawn(
-    executable: &Path,
-    mount_root: &Path,
-    task: &TaskNode,
-    directory: &Path,
-    input: ExecutorInput,
+/// Everything needed to start, and restart, the process of one task.
+struct Launch {
+    executable: PathBuf,
+    mount_root: PathBuf,
+    component: &'static str,
+    env: Vec<(String, String)>,
+    retry: Option<crate::settings::RetryPolicy>,
+    directory: PathBuf,
+    id: TaskId,
     index: usize,
-    sender: mpsc::Sender<Event>,
-) -> Result<u32, String> {
-    std::fs::create_dir_all(directory)
-        .map_err(|error| format!("cannot create `{}`: {error}", directory.display()))?;
-    let log_path = directory.join("log.txt");
-    let log = File::create(&log_path)
-        .map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
-    let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
-    let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
-    let started = Instant::now();
-    let mut command = Command::new(executable);
-    command.args(["exec", task.component.name]);
-    if json.len() > MAX_ARGUMENT_BYTES {
-        let input_path = directory.join("executor_input.json");
-        std::fs::write(&input_path, &json)
-            .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
-        command.arg("--executor-input-file").arg(input_path);
-    } else {
-        command.args(["--executor-input", &json]);
+}
+
+impl Launch {
+    fn log_path(&self) -> PathBuf {
+        self.directory.join("log.txt")
     }
-    let mut child = command
-        .env(MOUNT_ROOT_ENV, mount_root)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_for_stderr)
-        .spawn()
-        .map_err(|error| format!("could not start: {error}"))?;
-    let pid = child.id();
-    let output_file = PathBuf::from(&input.outputs.output_file);
-    std::thread::spawn(move || {
-        let result = match child.wait() {
-            Ok(status) if status.success() => read_output(&output_file),
-            Ok(status) => {
-                let code = status
-                    .code()
-                    .map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string());
-                Err(format!(
-                    "exited with code {code}; last lines of {}:\n{}",
-                    log_path.display(),
-                    log_tail(&log_path)
-                ))
+
+    /// Starts the task and a thread that waits for it, retries it as its policy says, and
+    /// reports the outcome on `sender`.
+    fn start(
+        self,
+        input: ExecutorInput,
+        sender: mpsc::Sender<Event>,
+    ) -> Result<Arc<Control>, String> {
+        std::fs::create_dir_all(&self.directory)
+            .map_err(|error| format!("cannot create `{}`: {error}", self.directory.display()))?;
+        let log_path = self.log_path();
+        File::create(&log_path)
+            .map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
+        let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
+        let output_file = PathBuf::from(&input.outputs.output_file);
+        let control = Arc::new(Control::default());
+        let first = self.spawn(&json)?;
+        control.pid.store(first.id(), Ordering::SeqCst);
+        let shared = Arc::clone(&control);
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let result = self.wait_with_retries(first, &json, &output_file, &shared);
+            let _ = sender.send(Event::Finished(Finished {
+                index: self.index,
+                duration: started.elapsed(),
+                result,
+            }));
+        });
+        Ok(control)
+    }
+
+    fn spawn(&self, json: &str) -> Result<std::process::Child, String> {
+        let log_path = self.log_path();
+        let log = File::options()
+            .append(true)
+            .open(&log_path)
+            .map_err(|error| format!("cannot open `{}`: {error}", log_path.display()))?;
+        let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
+        let mut command = Command::new(&self.executable);
+        command.args(["exec", self.component]);
+        if json.len() > MAX_ARGUMENT_BYTES {
+            let input_path = self.directory.join("executor_input.json");
+            std::fs::write(&input_path, json)
+                .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
+            command.arg("--executor-input-file").arg(input_path);
+        } else {
+            command.args(["--executor-input", json]);
+        }
+        command
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
+            .env(MOUNT_ROOT_ENV, &self.mount_root)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_for_stderr)
+            .spawn()
+            .map_err(|error| format!("could not start: {error}"))
+    }
+
+    fn wait_with_retries(
+        &self,
+        mut child: std::process::Child,
+        json: &str,
+        output_file: &Path,
+        control: &Control,
+    ) -> Result<ExecutorOutput, String> {
+        let retries = self
+            .retry
+            .as_ref()
+            .map_or(0, |policy| policy.max_retry_count);
+        let mut attempt = 0;
+        loop {
+            let failure = match child.wait() {
+                Ok(status) if status.success() => return read_output(output_file),
+                Ok(status) => {
+                    let code = status
+                        .code()
+                        .map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string());
+                    let log_path = self.log_path();
+                    format!(
+                        "exited with code {code}; last lines of {}:\n{}",
+                        log_path.display(),
+                        log_tail(&log_path)
+                    )
+                }
+                Err(error) => return Err(format!("could not be waited for: {error}")),
+            };
+            attempt += 1;
+            if attempt > retries || control.cancelled.load(Ordering::SeqCst) {
+                return Err(failure);
             }
-            Err(error) => Err(format!("could not be waited for: {error}")),
-        };
-        let duration = started.elapsed();
-        // The receiver lives until every task has reported.
-        let _ = sender.send(Event::Finished(Finished {
-            index,
-            duration,
-            result,
-        }));
-    });
-    Ok(pid)
+            let wait = self
+                .retry
+                .as_ref()
+                .map_or(Duration::ZERO, |policy| policy.backoff(attempt));
+            eprintln!(
+                "[{}] failed; retry {attempt} of {retries} in {}",
+                self.id,
+                format_duration(wait)
+            );
+            std::thread::sleep(wait);
+            if control.cancelled.load(Ordering::SeqCst) {
+                return Err(failure);
+            }
+            child = self.spawn(json)?;
+            control.pid.store(child.id(), Ordering::SeqCst);
+            // An interrupt between the check above and the store would miss this process.
+            if control.cancelled.load(Ordering::SeqCst) {
+                terminate(child.id());
+            }
+        }
+    }
 }
 
 fn read_output(path: &Path) -> Result<ExecutorOutput, String> {

@@ -14,6 +14,7 @@ use crate::component::{ComponentInterface, InputDef, OutputDef, ValueKind};
 use crate::error::Error;
 use crate::param::ParameterType;
 use crate::pipeline::{ArtifactSource, Binding, Graph, OutputNode, ParamSource, TaskId, TaskNode};
+use crate::settings::{cpu_cores, duration_text, memory_gigabytes, Resources, RetryPolicy};
 
 /// The IR schema version written.
 pub const SCHEMA_VERSION: &str = "2.1.0";
@@ -173,7 +174,29 @@ struct TaskSpec {
     dependent_tasks: Vec<String>,
     #[serde(skip_serializing_if = "TaskInputs::is_empty")]
     inputs: TaskInputs,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_policy: Option<RetryPolicySpec>,
     task_info: TaskInfo,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RetryPolicySpec {
+    backoff_duration: String,
+    backoff_factor: f64,
+    backoff_max_duration: String,
+    max_retry_count: u32,
+}
+
+impl From<&RetryPolicy> for RetryPolicySpec {
+    fn from(policy: &RetryPolicy) -> Self {
+        Self {
+            backoff_duration: duration_text(policy.backoff_duration),
+            backoff_factor: policy.backoff_factor,
+            backoff_max_duration: duration_text(policy.backoff_max_duration),
+            max_retry_count: policy.max_retry_count,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -246,7 +269,81 @@ struct ExecutorSpec {
 struct ContainerSpec {
     args: Vec<String>,
     command: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    env: Vec<EnvVar>,
     image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<ResourcesSpec>,
+}
+
+#[derive(Debug, Serialize)]
+struct EnvVar {
+    name: String,
+    value: String,
+}
+
+/// Resources in both forms kfp 2.17.3 writes: the strings as given, and the deprecated
+/// numbers (cores and gigabytes).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourcesSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accelerator: Option<AcceleratorSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpu_limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpu_request: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_request: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_cpu_limit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_cpu_request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_memory_limit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_memory_request: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceleratorSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_count: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_type: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    accelerator_type: Option<String>,
+}
+
+impl ResourcesSpec {
+    fn from_resources(resources: &Resources) -> Option<Self> {
+        if resources.is_empty() {
+            return None;
+        }
+        let accelerator_set =
+            resources.accelerator_type.is_some() || resources.accelerator_count.is_some();
+        Some(Self {
+            accelerator: accelerator_set.then(|| AcceleratorSpec {
+                count: resources.accelerator_count.clone(),
+                resource_count: resources.accelerator_count.clone(),
+                resource_type: resources.accelerator_type.clone(),
+                accelerator_type: resources.accelerator_type.clone(),
+            }),
+            cpu_limit: resources.cpu_limit.as_deref().map(cpu_cores),
+            cpu_request: resources.cpu_request.as_deref().map(cpu_cores),
+            memory_limit: resources.memory_limit.as_deref().map(memory_gigabytes),
+            memory_request: resources.memory_request.as_deref().map(memory_gigabytes),
+            resource_cpu_limit: resources.cpu_limit.clone(),
+            resource_cpu_request: resources.cpu_request.clone(),
+            resource_memory_limit: resources.memory_limit.clone(),
+            resource_memory_request: resources.memory_request.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -392,6 +489,7 @@ fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
             .map(ToString::to_string)
             .collect(),
         inputs,
+        retry_policy: task.retry.as_ref().map(RetryPolicySpec::from),
         task_info: TaskInfo {
             name: task
                 .display_name
@@ -401,17 +499,23 @@ fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
     })
 }
 
-fn executor(container: &Container, component: &str) -> ExecutorSpec {
+fn executor(container: &Container, task: &TaskNode) -> ExecutorSpec {
+    let env = task.env.iter().map(|(name, value)| EnvVar {
+        name: name.clone(),
+        value: value.clone(),
+    });
     ExecutorSpec {
         container: ContainerSpec {
             args: vec![
                 "exec".to_owned(),
-                component.to_owned(),
+                task.component.name.to_owned(),
                 "--executor-input".to_owned(),
                 "{{$}}".to_owned(),
             ],
             command: vec![container.binary.clone()],
+            env: env.collect(),
             image: container.image.clone(),
+            resources: ResourcesSpec::from_resources(&task.resources),
         },
     }
 }
@@ -452,6 +556,13 @@ fn dag_outputs(outputs: &[OutputNode]) -> DagOutputs {
 impl PipelineSpec {
     /// Builds the IR of a pipeline graph.
     pub fn from_graph(graph: &Graph, container: &Container) -> Result<Self, Error> {
+        if !graph.errors.is_empty() {
+            let errors = graph.errors.join("\n");
+            return Err(Error::Pipeline(format!(
+                "pipeline `{}` is invalid: {errors}",
+                graph.name
+            )));
+        }
         let mut components = BTreeMap::new();
         let mut executors = BTreeMap::new();
         let mut tasks = BTreeMap::new();
@@ -469,10 +580,7 @@ impl PipelineSpec {
                 output_definitions: output_definitions(outputs),
             };
             components.insert(format!("comp-{key}"), component);
-            executors.insert(
-                format!("exec-{key}"),
-                executor(container, task.component.name),
-            );
+            executors.insert(format!("exec-{key}"), executor(container, task));
             tasks.insert(key, task_spec(task)?);
         }
         let root_outputs = graph.outputs.iter().map(|o| (o.name.as_str(), o.kind));
@@ -487,7 +595,7 @@ impl PipelineSpec {
         };
         Ok(Self {
             components,
-            default_pipeline_root: None,
+            default_pipeline_root: graph.pipeline_root.clone(),
             deployment_spec: DeploymentSpec { executors },
             pipeline_info: PipelineInfo {
                 description: graph.description.clone(),
@@ -664,6 +772,9 @@ pub fn component_graph(
         after: Default::default(),
         display_name: None,
         caching: true,
+        retry: None,
+        resources: Default::default(),
+        env: Vec::new(),
     };
     Graph {
         name: interface.name.clone(),

@@ -192,6 +192,67 @@ fn failing(p: &Pipeline) {
     after.after(&first);
 }
 
+/// Fails until it has been attempted more than `failures` times, counting attempts in a
+/// file beside `marker`.
+#[vertex_component]
+fn flaky(failures: u32, marker: Output<Dataset>) -> anyhow::Result<u32> {
+    let counter = marker.path().with_extension("attempts");
+    let previous: u32 =
+        std::fs::read_to_string(&counter).map_or(0, |text| text.trim().parse().unwrap_or(0));
+    let attempt = previous + 1;
+    std::fs::write(&counter, attempt.to_string())?;
+    if attempt <= failures {
+        bail!("attempt {attempt} fails on purpose");
+    }
+    marker.write(format!("attempt {attempt}"))?;
+    Ok(attempt)
+}
+
+/// Returns the value of an environment variable, or an empty string.
+#[vertex_component]
+fn read_env(name: String) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+
+/// Task settings: retries, resources, environment variables and caching.
+#[vertex_pipeline]
+fn settings(p: &Pipeline, #[default(2)] failures: ParamRef<u32>) {
+    p.set_pipeline_root("gs://bucket/root");
+    let retried = p.task(flaky { failures });
+    retried.set_retry(RetryPolicy::new(3));
+    let reader = p.task(read_env {
+        name: "MODE".into(),
+    });
+    reader
+        .set_env_variable("MODE", "a b")
+        .set_env_variable("RUST_LOG", "info")
+        .set_cpu_limit("2")
+        .set_cpu_request("500m")
+        .set_memory_limit("4G")
+        .set_memory_request("512Mi")
+        .set_accelerator_type("nvidia.com/gpu")
+        .set_caching(false)
+        .set_display_name("read mode")
+        .after(&retried);
+    p.output("mode", &reader.output);
+    p.output("attempts", &retried.output);
+}
+
+/// A task setting that kfp rejects.
+#[vertex_pipeline]
+fn bad_settings(p: &Pipeline) {
+    p.task(add {
+        a: 1.into(),
+        b: None,
+    })
+    .set_memory_limit("4GB")
+    .set_cpu_limit("two")
+    .set_retry(RetryPolicy {
+        backoff_duration: std::time::Duration::from_millis(10),
+        ..RetryPolicy::new(1)
+    });
+}
+
 /// Two long tasks side by side and one after them, for interrupting a run.
 #[vertex_pipeline]
 fn slow(p: &Pipeline) {

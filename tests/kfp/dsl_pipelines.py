@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""The kitchen-sink pipelines written with kfp's own Python DSL, for the structural
+comparison with what `kitchen-sink compile` emits.
+
+Usage: ``dsl_pipelines.py SPEC_DIR PIPELINE OUT.yaml``
+
+SPEC_DIR holds the component YAML files that ``kitchen-sink spec --all`` writes; each
+pipeline below loads its components from there, so both sides share the components and
+differ only in how the pipeline around them is compiled.
+"""
+
+import sys
+from pathlib import Path
+from typing import Callable, Dict, NamedTuple
+
+from kfp import compiler, components, dsl
+
+
+def pipelines(spec_dir: Path) -> Dict[str, Callable]:
+    """Returns the Python pipelines by name, built on the components in SPEC_DIR."""
+
+    def load(name: str):
+        return components.load_component_from_file(str(spec_dir / f"{name}.yaml"))
+
+    add, increment = load("add"), load("increment")
+    flaky, read_env = load("flaky"), load("read-env")
+
+    @dsl.pipeline(name="arithmetic", description="Adds two numbers and doubles the sum.")
+    def arithmetic(b: int, a: int = 2) -> NamedTuple("Outputs", result=int):
+        total = add(a=a, b=b)
+        doubled = add(a=total.output, b=total.output)
+        bumped = increment(x=doubled.output)
+        bumped.after(total)
+        bumped.set_display_name("bump")
+        return NamedTuple("Outputs", result=int)(result=bumped.output)
+
+    @dsl.pipeline(
+        name="settings",
+        description="Task settings: retries, resources, environment variables and caching.",
+        pipeline_root="gs://bucket/root",
+    )
+    def settings(failures: int = 2) -> NamedTuple("Outputs", mode=str, attempts=int):
+        retried = flaky(failures=failures)
+        retried.set_retry(num_retries=3)
+        reader = read_env(name="MODE")
+        reader.set_env_variable("MODE", "a b").set_env_variable("RUST_LOG", "info")
+        reader.set_cpu_limit("2").set_cpu_request("500m")
+        reader.set_memory_limit("4G").set_memory_request("512Mi")
+        reader.set_accelerator_type("nvidia.com/gpu")
+        reader.set_caching_options(False).set_display_name("read mode")
+        reader.after(retried)
+        outputs = NamedTuple("Outputs", mode=str, attempts=int)
+        return outputs(mode=reader.output, attempts=retried.outputs["Output"])
+
+    return {"arithmetic": arithmetic, "settings": settings}
+
+
+def main() -> int:
+    spec_dir, name, out = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    compiler.Compiler().compile(pipelines(spec_dir)[name], out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
