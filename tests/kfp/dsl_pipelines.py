@@ -24,6 +24,7 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
 
     add, increment = load("add"), load("increment")
     flaky, read_env = load("flaky"), load("read-env")
+    line_count = load("line-count")
 
     @dsl.pipeline(name="arithmetic", description="Adds two numbers and doubles the sum.")
     def arithmetic(b: int, a: int = 2) -> NamedTuple("Outputs", result=int):
@@ -52,7 +53,30 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
         outputs = NamedTuple("Outputs", mode=str, attempts=int)
         return outputs(mode=reader.output, attempts=retried.outputs["Output"])
 
-    return {"arithmetic": arithmetic, "settings": settings}
+    @dsl.pipeline(name="inner", description="Adds `y` to `x`, then one; used as a task of `outer`.")
+    def inner(x: int, y: int = 3) -> int:
+        total = add(a=x, b=y)
+        return increment(x=total.output).output
+
+    @dsl.pipeline(
+        name="outer",
+        description="Runs `inner` twice in a row and counts the lines of an imported table.",
+    )
+    def outer(n: int = 1) -> NamedTuple("Outputs", lines=int, Output=int):
+        first = inner(x=n)
+        second = inner(x=first.output, y=5)
+        imported = dsl.importer(
+            artifact_uri="gs://b/data.csv",
+            artifact_class=dsl.Dataset,
+            reimport=False,
+            metadata={"source": "x"},
+        )
+        lines = line_count(table=imported.output)
+        total = add(a=second.output)
+        outputs = NamedTuple("Outputs", lines=int, Output=int)
+        return outputs(lines=lines.output, Output=total.output)
+
+    return {"arithmetic": arithmetic, "settings": settings, "outer": outer}
 
 
 def main() -> int:

@@ -116,10 +116,18 @@ fn failed_task_stops_dependents() {
 fn unknown_pipeline_lists_known() {
     let (code, _, stderr) = run(&["run", "nope"]);
     assert_eq!(code, 2);
-    assert_eq!(
-        stderr.trim_end(),
-        "error: unknown pipeline `nope`; this binary has: arithmetic, bad-settings, failing, settings, slow"
+    let listed: Vec<String> = run(&["list"])
+        .1
+        .lines()
+        .filter_map(|line| line.strip_prefix("pipeline "))
+        .map(str::to_owned)
+        .collect();
+    let expected = format!(
+        "error: unknown pipeline `nope`; this binary has: {}",
+        listed.join(", ")
     );
+    assert_eq!(stderr.trim_end(), expected);
+    assert!(listed.contains(&"arithmetic".to_owned()), "{listed:?}");
 }
 
 #[test]
@@ -176,34 +184,29 @@ fn duplicate_names_stop_at_start() {
 fn spec_all_writes_every_component() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("specs");
-    let (code, _, stderr) = run(&[
+    let args = [
         "spec",
         "--all",
         "--out-dir",
         out_dir.to_str().unwrap(),
         "--image",
         "img:2",
-    ]);
+    ];
+    let (code, _, stderr) = run(&args);
     assert_eq!(code, 0, "{stderr}");
     let mut files: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     files.sort();
-    let expected = [
-        "add",
-        "artifacts",
-        "echo",
-        "explode",
-        "flaky",
-        "increment",
-        "maybe-fail",
-        "not-a-number",
-        "read-env",
-        "sleepy",
-    ];
-    let expected: Vec<String> = expected.iter().map(|name| format!("{name}.yaml")).collect();
+    let listed = run(&["list"]).1;
+    let expected: Vec<String> = listed
+        .lines()
+        .filter_map(|line| line.strip_prefix("component "))
+        .map(|name| format!("{name}.yaml"))
+        .collect();
     assert_eq!(files, expected);
+    assert!(files.contains(&"increment.yaml".to_owned()), "{files:?}");
     let text = std::fs::read_to_string(out_dir.join("increment.yaml")).unwrap();
     assert!(text.starts_with("# PIPELINE DEFINITION\n# Name: increment\n# Description: Adds one to a number, for chains.\n"), "{text}");
     assert!(text.contains("image: img:2"), "{text}");
@@ -348,4 +351,42 @@ fn invalid_task_settings_rejected() {
             "task `add`: invalid backoff 10ms or 3600s: KFP takes whole seconds"
         );
     }
+}
+
+#[test]
+fn nested_pipeline_and_importer_run() {
+    let root = tempfile::tempdir().unwrap();
+    let table = root.path().join("gcs/b/data.csv");
+    std::fs::create_dir_all(table.parent().unwrap()).unwrap();
+    std::fs::write(&table, "a\nb\nc\n").unwrap();
+    let (code, stdout, stderr) = run(&["run", "outer", "--root", root.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    // n = 1: inner gives 1 + 3 + 1 = 5, then 5 + 5 + 1 = 11, and add keeps 11.
+    assert!(
+        stdout.contains("  inner/increment.Output = 5\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  inner-2/increment.Output = 11\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  Output = 11\n"), "{stdout}");
+    assert!(stdout.contains("  lines = 3\n"), "{stdout}");
+    assert!(stderr.contains("[importer] imported"), "{stderr}");
+}
+
+#[test]
+fn nested_pipeline_runs_alone() {
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "inner",
+        "--param",
+        "x=10",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  Output = 14\n"), "{stdout}");
 }

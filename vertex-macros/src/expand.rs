@@ -327,8 +327,8 @@ fn expand(component: &Component) -> TokenStream {
             impl #krate::__private::ComponentTask for #ident {
                 type Outputs = #outputs_type;
 
-                fn entry() -> &'static #krate::__private::ComponentEntry {
-                    &#entry
+                fn implementation() -> #krate::__private::Implementation {
+                    #krate::__private::Implementation::Container(&#entry)
                 }
 
                 fn bindings(self) -> #krate::__private::Vec<(&'static str, ::core::option::Option<#krate::__private::Binding>)> {

@@ -30,10 +30,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let docs = docs::parse(&function.attrs);
     check_signature(&function.sig, "pipeline", &mut errors);
     if let ReturnType::Type(_, ty) = &function.sig.output {
-        errors.push(
-            ty.span(),
-            "a pipeline returns nothing; declare outputs with `Pipeline::output`",
-        );
+        if let Type::ImplTrait(_) = &**ty {
+            errors.push(
+                ty.span(),
+                "a pipeline cannot return `impl Trait`; name the type",
+            );
+        }
     }
     let (name, name_span) = options.name.clone().unwrap_or_else(|| {
         (
@@ -115,9 +117,36 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let guard = name_guard(&name, name_span);
     let entry = format_ident!("__VERTEX_PIPELINE_{}", ident.to_string().to_uppercase());
     let rust_path = format!("::{ident}");
+    let returned = match &function.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    let vis = &function.vis;
+    let fields = args.iter().map(|arg| {
+        let PipelineArg {
+            ident, name, ty, ..
+        } = arg;
+        let doc = format!("Input `{name}`.");
+        if arg.default.is_some() {
+            quote!(#[doc = #doc] pub #ident: ::core::option::Option<#ty>)
+        } else {
+            quote!(#[doc = #doc] pub #ident: #ty)
+        }
+    });
+    let bindings = args.iter().map(|arg| {
+        let PipelineArg { ident, name, .. } = arg;
+        quote!((#name, #krate::__private::Bind::binding(self.#ident)))
+    });
+    let struct_doc = format!("Inputs of a task running the pipeline `{name}` inside another.");
 
     Ok(quote! {
         #function
+
+        #[doc = #struct_doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {
+            #(#fields,)*
+        }
 
         #guard
 
@@ -125,8 +154,26 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             fn __build() -> #krate::__private::Pipeline {
                 let __pipeline = #krate::__private::Pipeline::new(#name, #description);
                 #(#declarations)*
-                #ident(&__pipeline, #(#arg_idents),*);
+                let __returned: #returned = #ident(&__pipeline, #(#arg_idents),*);
+                #krate::__private::PipelineReturn::declare(&__returned, &__pipeline);
                 __pipeline
+            }
+
+            impl #krate::__private::ComponentTask for #ident {
+                type Outputs = <#returned as #krate::__private::PipelineReturn>::Refs;
+
+                fn implementation() -> #krate::__private::Implementation {
+                    let graph = __build().into_graph();
+                    #krate::__private::Implementation::Pipeline(#krate::__private::Rc::new(graph))
+                }
+
+                fn bindings(self) -> #krate::__private::Vec<(&'static str, ::core::option::Option<#krate::__private::Binding>)> {
+                    #krate::__private::vec![#(#bindings),*]
+                }
+
+                fn outputs(task: &#krate::__private::TaskId) -> Self::Outputs {
+                    <#returned as #krate::__private::PipelineReturn>::refs(task)
+                }
             }
 
             #[#krate::__private::linkme::distributed_slice(#krate::__private::PIPELINES)]

@@ -213,12 +213,14 @@ pub mod __private {
         decode_struct, encode_struct, DefaultValue, Parameter, ParameterType, ValueError,
     };
     pub use crate::pipeline::{
-        Bind, Binding, ComponentTask, ParamRef, Pipeline, PipelineInput, TaskId,
+        Bind, Binding, ComponentTask, Implementation, ParamRef, Pipeline, PipelineInput,
+        PipelineReturn, TaskId,
     };
     pub use crate::registry::{ComponentEntry, PipelineEntry, COMPONENTS, PIPELINES};
     pub use crate::Output;
     pub use linkme;
     pub use serde_json::Value;
+    pub use std::rc::Rc;
     pub use std::{
         boxed::Box, concat, module_path, ops::Deref, option::Option, result::Result,
         string::String, stringify, vec, vec::Vec,

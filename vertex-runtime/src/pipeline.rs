@@ -28,6 +28,11 @@ use crate::settings::{
 pub struct TaskId(String);
 
 impl TaskId {
+    /// Creates a task key.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
     /// Returns the key.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -232,14 +237,95 @@ impl<B: Bind> Bind for Option<B> {
     }
 }
 
-/// The inputs of one task of a component; implemented by the struct that
-/// `#[vertex_component]` generates beside the function.
+/// What a task runs.
+#[derive(Clone, Debug)]
+pub enum Implementation {
+    /// A component of this binary, run as a container.
+    Container(&'static ComponentEntry),
+    /// A pipeline used as a task of another.
+    Pipeline(Rc<Graph>),
+    /// An importer, which brings an existing artifact into the pipeline.
+    Importer(Importer),
+}
+
+impl Implementation {
+    /// Returns the interface: the component's, or the inputs and outputs of a pipeline.
+    pub fn interface(&self) -> ComponentInterface {
+        match self {
+            Self::Container(entry) => (entry.interface)(),
+            Self::Pipeline(graph) => ComponentInterface {
+                name: graph.name.clone(),
+                description: graph.description.clone(),
+                inputs: graph.inputs.clone(),
+                outputs: graph
+                    .outputs
+                    .iter()
+                    .map(|output| crate::component::OutputDef {
+                        name: output.name.clone(),
+                        kind: output.kind,
+                    })
+                    .collect(),
+            },
+            Self::Importer(importer) => importer.interface(),
+        }
+    }
+}
+
+/// An importer: the artifact type, metadata and whether to import the URI again when it
+/// was imported before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Importer {
+    /// The type of the imported artifact.
+    pub schema: ArtifactSchema,
+    /// Metadata attached to the artifact.
+    pub metadata: serde_json::Map<String, Value>,
+    /// Whether to register the URI again even if it was imported before.
+    pub reimport: bool,
+}
+
+/// Name of the importer's URI input, as kfp names it.
+pub const IMPORTER_URI: &str = "uri";
+/// Name of the importer's output artifact, as kfp names it.
+pub const IMPORTER_OUTPUT: &str = "artifact";
+
+impl Importer {
+    fn interface(&self) -> ComponentInterface {
+        ComponentInterface {
+            name: "importer".to_owned(),
+            description: None,
+            inputs: vec![InputDef {
+                name: IMPORTER_URI.to_owned(),
+                kind: ValueKind::Parameter(ParameterType::String),
+                optional: false,
+                default: None,
+                description: None,
+            }],
+            outputs: vec![crate::component::OutputDef {
+                name: IMPORTER_OUTPUT.to_owned(),
+                kind: ValueKind::Artifact {
+                    schema: self.schema,
+                    list: false,
+                },
+            }],
+        }
+    }
+}
+
+/// The output of an importer task.
+#[derive(Clone, Debug)]
+pub struct ImportedArtifact<A> {
+    /// The imported artifact.
+    pub artifact: ArtifactRef<A>,
+}
+
+/// The inputs of one task; implemented by the struct that `#[vertex_component]` or
+/// `#[vertex_pipeline]` generates beside the function.
 pub trait ComponentTask {
     /// References to the task's outputs.
     type Outputs;
 
-    /// Returns the registered component.
-    fn entry() -> &'static ComponentEntry;
+    /// Returns what the task runs.
+    fn implementation() -> Implementation;
 
     /// Returns the binding of each input, by KFP name.
     fn bindings(self) -> Vec<(&'static str, Option<Binding>)>;
@@ -344,14 +430,78 @@ impl<A: ArtifactType> PipelineOutput for ArtifactRef<A> {
     }
 }
 
+/// What a `#[vertex_pipeline]` function returns: `()`, or one parameter or artifact
+/// reference, which becomes the pipeline output `Output` and what a pipeline that uses this
+/// one as a task can wire downstream.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a pipeline",
+    label = "unsupported pipeline return type",
+    note = "return `()`, a `ParamRef<T>` or an `ArtifactRef<A>`, and declare further outputs with `Pipeline::output`"
+)]
+pub trait PipelineReturn {
+    /// References to the outputs of a task running this pipeline.
+    type Refs;
+
+    /// Declares the returned reference as the pipeline output `Output`.
+    fn declare(&self, pipeline: &Pipeline);
+
+    /// Returns references to the outputs of the task `task`.
+    fn refs(task: &TaskId) -> Self::Refs;
+}
+
+impl PipelineReturn for () {
+    type Refs = crate::component::NoOutput;
+
+    fn declare(&self, _: &Pipeline) {}
+
+    fn refs(_: &TaskId) -> Self::Refs {
+        crate::component::NoOutput {}
+    }
+}
+
+impl<T: Parameter> PipelineReturn for ParamRef<T> {
+    type Refs = crate::component::SingleOutput<T>;
+
+    fn declare(&self, pipeline: &Pipeline) {
+        pipeline.output(crate::component::RETURN_OUTPUT, self);
+    }
+
+    fn refs(task: &TaskId) -> Self::Refs {
+        crate::component::SingleOutput {
+            output: ParamRef::task_output(task, crate::component::RETURN_OUTPUT),
+        }
+    }
+}
+
+/// The pipeline reference of a pipeline's single returned artifact.
+#[derive(Clone, Debug)]
+pub struct SingleArtifact<A> {
+    /// The output `Output`.
+    pub output: ArtifactRef<A>,
+}
+
+impl<A: ArtifactType> PipelineReturn for ArtifactRef<A> {
+    type Refs = SingleArtifact<A>;
+
+    fn declare(&self, pipeline: &Pipeline) {
+        pipeline.output(crate::component::RETURN_OUTPUT, self);
+    }
+
+    fn refs(task: &TaskId) -> Self::Refs {
+        SingleArtifact {
+            output: ArtifactRef::task_output(task, crate::component::RETURN_OUTPUT),
+        }
+    }
+}
+
 /// One task of a pipeline graph.
 #[derive(Clone, Debug)]
 pub struct TaskNode {
     /// The task key.
     pub id: TaskId,
-    /// The component it runs.
-    pub component: &'static ComponentEntry,
-    /// The component's interface.
+    /// What it runs.
+    pub implementation: Implementation,
+    /// The interface of what it runs.
     pub interface: ComponentInterface,
     /// Bound inputs by name; unset optional inputs are left out.
     pub inputs: Vec<(String, Binding)>,
@@ -393,7 +543,7 @@ pub struct OutputNode {
 }
 
 /// The graph a pipeline function builds.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Graph {
     /// The KFP name.
     pub name: String,
@@ -468,24 +618,32 @@ impl Pipeline {
     ///
     /// The task key is the component name, with `-2`, `-3`, ... for repeated components.
     pub fn task<C: ComponentTask>(&self, component: C) -> Task<C::Outputs> {
-        let entry = C::entry();
-        let interface = (entry.interface)();
-        let mut graph = self.graph.borrow_mut();
-        let count = graph.task_counts.entry(entry.name.to_owned()).or_insert(0);
-        *count += 1;
-        let key = match *count {
-            1 => entry.name.to_owned(),
-            n => format!("{}-{n}", entry.name),
-        };
-        let id = TaskId(key);
-        let inputs = component
-            .bindings()
+        let bindings = component.bindings();
+        let inputs = bindings
             .into_iter()
             .filter_map(|(name, binding)| Some((name.to_owned(), binding?)))
             .collect();
+        let id = self.add_task(C::implementation(), inputs);
+        Task {
+            outputs: C::outputs(&id),
+            id,
+            graph: Rc::clone(&self.graph),
+        }
+    }
+
+    fn add_task(&self, implementation: Implementation, inputs: Vec<(String, Binding)>) -> TaskId {
+        let interface = implementation.interface();
+        let mut graph = self.graph.borrow_mut();
+        let count = graph.task_counts.entry(interface.name.clone()).or_insert(0);
+        *count += 1;
+        let key = match *count {
+            1 => interface.name.clone(),
+            n => format!("{}-{n}", interface.name),
+        };
+        let id = TaskId(key);
         graph.tasks.push(TaskNode {
             id: id.clone(),
-            component: entry,
+            implementation,
             interface,
             inputs,
             after: BTreeSet::new(),
@@ -495,8 +653,32 @@ impl Pipeline {
             resources: Resources::default(),
             env: Vec::new(),
         });
+        id
+    }
+
+    /// Adds an importer task, which brings the existing artifact at `uri` into the
+    /// pipeline as an artifact of type `A` with `metadata`. With `reimport`, the
+    /// orchestrator registers the artifact again even if it imported the URI before.
+    pub fn importer<A: ArtifactType>(
+        &self,
+        uri: impl Into<ParamRef<String>>,
+        metadata: serde_json::Map<String, Value>,
+        reimport: bool,
+    ) -> Task<ImportedArtifact<A>> {
+        let importer = Importer {
+            schema: ArtifactSchema::of::<A>(),
+            metadata,
+            reimport,
+        };
+        let uri = Binding::Parameter(uri.into().source);
+        let id = self.add_task(
+            Implementation::Importer(importer),
+            vec![(IMPORTER_URI.to_owned(), uri)],
+        );
         Task {
-            outputs: C::outputs(&id),
+            outputs: ImportedArtifact {
+                artifact: ArtifactRef::task_output(&id, IMPORTER_OUTPUT),
+            },
             id,
             graph: Rc::clone(&self.graph),
         }
@@ -515,6 +697,12 @@ impl Pipeline {
     /// Sets the default pipeline root, where runs on Vertex AI or KFP write their artifacts.
     pub fn set_pipeline_root(&self, root: &str) {
         self.graph.borrow_mut().pipeline_root = Some(root.to_owned());
+    }
+
+    /// Takes the graph out of the pipeline once its function has returned.
+    pub fn into_graph(self) -> Graph {
+        Rc::try_unwrap(self.graph)
+            .map_or_else(|shared| shared.borrow().clone(), RefCell::into_inner)
     }
 
     /// Returns the graph built so far.

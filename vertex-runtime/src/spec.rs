@@ -5,7 +5,7 @@
 //! `comp-`/`exec-` pair per task, and a comment header that `kfp` reads the description
 //! from. A component spec is a pipeline with a single task, as kfp compiles a component.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -13,7 +13,10 @@ use serde_json::Value;
 use crate::component::{ComponentInterface, InputDef, OutputDef, ValueKind};
 use crate::error::Error;
 use crate::param::ParameterType;
-use crate::pipeline::{ArtifactSource, Binding, Graph, OutputNode, ParamSource, TaskId, TaskNode};
+use crate::pipeline::{
+    ArtifactSource, Binding, Graph, Implementation, Importer, OutputNode, ParamSource, TaskId,
+    TaskNode, IMPORTER_URI,
+};
 use crate::settings::{cpu_cores, duration_text, memory_gigabytes, Resources, RetryPolicy};
 
 /// The IR schema version written.
@@ -262,7 +265,28 @@ struct DeploymentSpec {
 
 #[derive(Debug, Serialize)]
 struct ExecutorSpec {
-    container: ContainerSpec,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<ContainerSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    importer: Option<ImporterSpec>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImporterSpec {
+    artifact_uri: ImporterUri,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    metadata: serde_json::Map<String, Value>,
+    #[serde(skip_serializing_if = "is_false")]
+    reimport: bool,
+    type_schema: ArtifactTypeSpec,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum ImporterUri {
+    Constant(Value),
+    RuntimeParameter(String),
 }
 
 #[derive(Debug, Serialize)]
@@ -461,7 +485,7 @@ fn artifact_input(source: &ArtifactSource) -> ArtifactInputSpec {
     }
 }
 
-fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
+fn task_spec(task: &TaskNode, component_key: String) -> Result<TaskSpec, Error> {
     let mut inputs = TaskInputs::default();
     for (name, binding) in &task.inputs {
         match binding {
@@ -481,7 +505,7 @@ fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
             enable_cache: task.caching,
         },
         component_ref: ComponentRef {
-            name: format!("comp-{}", task.id),
+            name: component_key,
         },
         dependent_tasks: task
             .dependencies()
@@ -499,25 +523,122 @@ fn task_spec(task: &TaskNode) -> Result<TaskSpec, Error> {
     })
 }
 
-fn executor(container: &Container, task: &TaskNode) -> ExecutorSpec {
+fn container_executor(container: &Container, task: &TaskNode, component: &str) -> ExecutorSpec {
     let env = task.env.iter().map(|(name, value)| EnvVar {
         name: name.clone(),
         value: value.clone(),
     });
+    let container = ContainerSpec {
+        args: vec![
+            "exec".to_owned(),
+            component.to_owned(),
+            "--executor-input".to_owned(),
+            "{{$}}".to_owned(),
+        ],
+        command: vec![container.binary.clone()],
+        env: env.collect(),
+        image: container.image.clone(),
+        resources: ResourcesSpec::from_resources(&task.resources),
+    };
     ExecutorSpec {
-        container: ContainerSpec {
-            args: vec![
-                "exec".to_owned(),
-                task.component.name.to_owned(),
-                "--executor-input".to_owned(),
-                "{{$}}".to_owned(),
-            ],
-            command: vec![container.binary.clone()],
-            env: env.collect(),
-            image: container.image.clone(),
-            resources: ResourcesSpec::from_resources(&task.resources),
-        },
+        container: Some(container),
+        importer: None,
     }
+}
+
+fn importer_executor(importer: &Importer, task: &TaskNode) -> ExecutorSpec {
+    let uri = task.inputs.iter().find(|(name, _)| name == IMPORTER_URI);
+    let artifact_uri = match uri {
+        Some((_, Binding::Parameter(ParamSource::Constant(value)))) => {
+            ImporterUri::Constant(value.clone())
+        }
+        _ => ImporterUri::RuntimeParameter(IMPORTER_URI.to_owned()),
+    };
+    let importer = ImporterSpec {
+        artifact_uri,
+        metadata: importer.metadata.clone(),
+        reimport: importer.reimport,
+        type_schema: ArtifactTypeSpec {
+            schema_title: importer.schema.title,
+            schema_version: importer.schema.version,
+        },
+    };
+    ExecutorSpec {
+        container: None,
+        importer: Some(importer),
+    }
+}
+
+/// Collects the components and executors of a pipeline, numbering their keys across the
+/// whole pipeline (`comp-add`, `comp-add-2`, ...) in task creation order, depth first, as
+/// kfp's compiler does.
+struct SpecBuilder<'c> {
+    container: &'c Container,
+    components: BTreeMap<String, ComponentSpec>,
+    executors: BTreeMap<String, ExecutorSpec>,
+    key_counts: HashMap<String, usize>,
+}
+
+impl SpecBuilder<'_> {
+    fn next_key(&mut self, name: &str) -> String {
+        let count = self.key_counts.entry(name.to_owned()).or_insert(0);
+        *count += 1;
+        match *count {
+            1 => name.to_owned(),
+            n => format!("{name}-{n}"),
+        }
+    }
+
+    /// Builds the DAG of a graph, adding the components of its tasks.
+    fn dag(&mut self, graph: &Graph) -> Result<DagSpec, Error> {
+        let mut tasks = BTreeMap::new();
+        for task in &graph.tasks {
+            let outputs = task
+                .interface
+                .outputs
+                .iter()
+                .map(|o| (o.name.as_str(), o.kind));
+            let mut component = ComponentSpec {
+                input_definitions: input_definitions(&task.interface.inputs),
+                output_definitions: output_definitions(outputs),
+                ..ComponentSpec::default()
+            };
+            let key = self.next_key(&task.interface.name);
+            match &task.implementation {
+                Implementation::Container(entry) => {
+                    let executor = container_executor(self.container, task, entry.name);
+                    self.executors.insert(format!("exec-{key}"), executor);
+                    component.executor_label = Some(format!("exec-{key}"));
+                }
+                Implementation::Importer(importer) => {
+                    self.executors
+                        .insert(format!("exec-{key}"), importer_executor(importer, task));
+                    component.executor_label = Some(format!("exec-{key}"));
+                }
+                Implementation::Pipeline(inner) => {
+                    check_valid(inner)?;
+                    component.dag = Some(self.dag(inner)?);
+                }
+            }
+            self.components.insert(format!("comp-{key}"), component);
+            tasks.insert(task.id.to_string(), task_spec(task, format!("comp-{key}"))?);
+        }
+        Ok(DagSpec {
+            outputs: dag_outputs(&graph.outputs),
+            tasks,
+        })
+    }
+}
+
+fn check_valid(graph: &Graph) -> Result<(), Error> {
+    if graph.errors.is_empty() {
+        return Ok(());
+    }
+    let errors = graph.errors.join("\n");
+    Err(Error::Pipeline(format!(
+        "pipeline `{}` is invalid: {errors}",
+        graph.name
+    )))
 }
 
 fn dag_outputs(outputs: &[OutputNode]) -> DagOutputs {
@@ -556,39 +677,22 @@ fn dag_outputs(outputs: &[OutputNode]) -> DagOutputs {
 impl PipelineSpec {
     /// Builds the IR of a pipeline graph.
     pub fn from_graph(graph: &Graph, container: &Container) -> Result<Self, Error> {
-        if !graph.errors.is_empty() {
-            let errors = graph.errors.join("\n");
-            return Err(Error::Pipeline(format!(
-                "pipeline `{}` is invalid: {errors}",
-                graph.name
-            )));
-        }
-        let mut components = BTreeMap::new();
-        let mut executors = BTreeMap::new();
-        let mut tasks = BTreeMap::new();
-        for task in &graph.tasks {
-            let key = task.id.to_string();
-            let outputs = task
-                .interface
-                .outputs
-                .iter()
-                .map(|o| (o.name.as_str(), o.kind));
-            let component = ComponentSpec {
-                dag: None,
-                executor_label: Some(format!("exec-{key}")),
-                input_definitions: input_definitions(&task.interface.inputs),
-                output_definitions: output_definitions(outputs),
-            };
-            components.insert(format!("comp-{key}"), component);
-            executors.insert(format!("exec-{key}"), executor(container, task));
-            tasks.insert(key, task_spec(task)?);
-        }
+        check_valid(graph)?;
+        let mut builder = SpecBuilder {
+            container,
+            components: BTreeMap::new(),
+            executors: BTreeMap::new(),
+            key_counts: HashMap::new(),
+        };
+        let dag = builder.dag(graph)?;
+        let SpecBuilder {
+            components,
+            executors,
+            ..
+        } = builder;
         let root_outputs = graph.outputs.iter().map(|o| (o.name.as_str(), o.kind));
         let root = ComponentSpec {
-            dag: Some(DagSpec {
-                outputs: dag_outputs(&graph.outputs),
-                tasks,
-            }),
+            dag: Some(dag),
             executor_label: None,
             input_definitions: input_definitions(&graph.inputs),
             output_definitions: output_definitions(root_outputs),
@@ -766,7 +870,7 @@ pub fn component_graph(
         .collect();
     let task = TaskNode {
         id,
-        component: entry,
+        implementation: Implementation::Container(entry),
         interface: interface.clone(),
         inputs,
         after: Default::default(),

@@ -253,6 +253,48 @@ fn bad_settings(p: &Pipeline) {
     });
 }
 
+/// Counts the lines of a table.
+#[vertex_component]
+fn line_count(table: Input<Dataset>) -> anyhow::Result<i64> {
+    let text = std::fs::read_to_string(table.path())
+        .with_context(|| format!("cannot read {}", table.path().display()))?;
+    Ok(text.lines().count() as i64)
+}
+
+/// Adds `y` to `x`, then one; used as a task of `outer`.
+#[vertex_pipeline]
+fn inner(p: &Pipeline, x: ParamRef<i64>, #[default(3)] y: ParamRef<i64>) -> ParamRef<i64> {
+    let total = p.task(add { a: x, b: Some(y) });
+    let bumped = p.task(add_one {
+        x: total.output.clone(),
+        step: None,
+    });
+    bumped.output.clone()
+}
+
+/// Runs `inner` twice in a row and counts the lines of an imported table.
+#[vertex_pipeline]
+fn outer(p: &Pipeline, #[default(1)] n: ParamRef<i64>) -> ParamRef<i64> {
+    let first = p.task(inner { x: n, y: None });
+    let second = p.task(inner {
+        x: first.output.clone(),
+        y: Some(5.into()),
+    });
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("source".into(), json!("x"));
+    let imported = p.importer::<Dataset>("gs://b/data.csv", metadata, false);
+    let lines = p.task(line_count {
+        table: imported.artifact.clone(),
+    });
+    p.output("lines", &lines.output);
+    p.task(add {
+        a: second.output.clone(),
+        b: None,
+    })
+    .output
+    .clone()
+}
+
 /// Two long tasks side by side and one after them, for interrupting a run.
 #[vertex_pipeline]
 fn slow(p: &Pipeline) {
@@ -268,6 +310,80 @@ fn slow(p: &Pipeline) {
     })
     .after(&first)
     .after(&second);
+}
+
+/// Takes one optional input of every integer type, for the range checks of
+/// `tests/tests/catalogue.rs`; returns how many were given.
+#[vertex_component]
+#[allow(clippy::too_many_arguments)]
+fn integers(
+    i8: Option<i8>,
+    i16: Option<i16>,
+    i32: Option<i32>,
+    i64: Option<i64>,
+    i128: Option<i128>,
+    isize: Option<isize>,
+    u8: Option<u8>,
+    u16: Option<u16>,
+    u32: Option<u32>,
+    u64: Option<u64>,
+    u128: Option<u128>,
+    usize: Option<usize>,
+) -> i64 {
+    let signed = [i8.is_some(), i16.is_some(), i32.is_some(), i64.is_some()];
+    let wide = [
+        i128.is_some(),
+        isize.is_some(),
+        u128.is_some(),
+        usize.is_some(),
+    ];
+    let unsigned = [u8.is_some(), u16.is_some(), u32.is_some(), u64.is_some()];
+    let given = signed.iter().chain(&wide).chain(&unsigned);
+    given.filter(|&&is_given| is_given).count() as i64
+}
+
+/// A pipeline parameter of every type, each with a default, passed on to `echo`; for the
+/// `--param` checks of `tests/tests/catalogue.rs`.
+#[vertex_pipeline]
+#[allow(clippy::too_many_arguments)]
+fn every_type(
+    p: &Pipeline,
+    #[default("t")] text: ParamRef<String>,
+    #[default(1)] small: ParamRef<u8>,
+    #[default(2)] big: ParamRef<u64>,
+    #[default(-3)] signed: ParamRef<i32>,
+    #[default(0.5)] ratio: ParamRef<f64>,
+    #[default(0.25)] single: ParamRef<f32>,
+    #[default(true)] flag: ParamRef<bool>,
+    #[default(vec![1])] items: ParamRef<Vec<i64>>,
+    #[default(vec!["n".to_owned()])] names: ParamRef<Vec<String>>,
+    #[default(BTreeMap::new())] scores: ParamRef<BTreeMap<String, f64>>,
+    #[default(HashMap::new())] counts: ParamRef<HashMap<String, u32>>,
+    #[default(json!({}))] raw: ParamRef<Value>,
+    #[default(TrainConfig { depth: 1, rate: 0.5, tags: Vec::new() })] config: ParamRef<TrainConfig>,
+) {
+    let echoed = p.task(echo {
+        text,
+        small,
+        big,
+        signed,
+        ratio,
+        single,
+        flag,
+        items,
+        names,
+        scores,
+        counts,
+        raw,
+        config,
+        note: None,
+        epochs: None,
+        motto: None,
+        y: None,
+        on: None,
+        no: None,
+    });
+    p.output("echoed", &echoed.output);
 }
 
 fn main() -> std::process::ExitCode {

@@ -18,7 +18,12 @@ use crate::contract::{
 };
 use crate::dispatch::MOUNT_ROOT_ENV;
 use crate::error::Error;
-use crate::pipeline::{ArtifactSource, Binding, Graph, ParamSource, TaskId, TaskNode};
+use crate::pipeline::{
+    ArtifactSource, Binding, Graph, Implementation, Importer, ParamSource, TaskId, TaskNode,
+    IMPORTER_OUTPUT, IMPORTER_URI,
+};
+
+mod plan;
 
 /// Lines of a failed task's log shown in the error.
 const LOG_TAIL_LINES: usize = 10;
@@ -80,6 +85,8 @@ pub(crate) fn run(
         )));
     }
     let values = resolve_parameters(graph, params)?;
+    let flattened = plan::flatten(graph);
+    let graph = &flattened;
     let root = std::path::absolute(root)
         .map_err(|error| Error::Usage(format!("invalid --root `{}`: {error}", root.display())))?;
     let run_name = format!("{}-{}", graph.name, timestamp());
@@ -125,12 +132,22 @@ pub(crate) fn run(
             }
             let input = executor_input(graph, &runs, &values, index);
             let task = &graph.tasks[index];
+            let component = match &task.implementation {
+                Implementation::Container(entry) => entry.name,
+                Implementation::Importer(importer) => {
+                    runs[index].status = import(importer, &input);
+                    eprintln!("[{}] imported", task.id);
+                    continue;
+                }
+                // Flattening leaves no pipeline tasks.
+                Implementation::Pipeline(_) => continue,
+            };
             eprintln!("[{}] started", task.id);
             let directory = &runs[index].directory;
             let launch = Launch {
                 executable: executable.clone(),
                 mount_root: root.clone(),
-                component: task.component.name,
+                component,
                 env: task.env.clone(),
                 retry: task.retry.clone(),
                 directory: directory.clone(),
@@ -209,6 +226,22 @@ pub(crate) fn run(
             failures.join("\n")
         )))
     }
+}
+
+/// Runs an importer: the artifact is the URI as given, with the importer's metadata; nothing
+/// is copied, as in KFP.
+fn import(importer: &Importer, input: &ExecutorInput) -> Status {
+    let Some(Value::String(uri)) = input.inputs.parameter_values.get(IMPORTER_URI) else {
+        return Status::Failed("has no `uri` string to import".to_owned());
+    };
+    let artifact = RuntimeArtifact::new(IMPORTER_OUTPUT, uri.clone(), importer.metadata.clone())
+        .with_type(importer.schema.title, importer.schema.version);
+    let mut output = ExecutorOutput::default();
+    output.artifacts.insert(
+        IMPORTER_OUTPUT.to_owned(),
+        ArtifactList::new(vec![artifact]),
+    );
+    Status::Succeeded(output)
 }
 
 /// Takes each pipeline parameter from the command line, else its default.
