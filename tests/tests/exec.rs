@@ -1,6 +1,7 @@
 //! `BIN exec` on real executor inputs: decoding, outputs, and every failure path with its
 //! exit code and the guarantee that no executor output is left behind.
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -414,8 +415,9 @@ fn unknown_component_lists_known() {
     let (run, _dir) = exec("nope", json!({}));
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr
-            .contains("unknown component `nope`; this binary has: add, artifacts, echo"),
+        run.stderr.contains(
+            "unknown component `nope`; this binary has: add, artifacts, big-output, echo"
+        ),
         "{}",
         run.stderr
     );
@@ -590,4 +592,142 @@ fn sigterm_stops_without_output() {
         "error: component `sleepy` stopped by SIGTERM; no outputs were written\n"
     );
     assert!(!output_file.exists());
+}
+
+#[test]
+fn output_file_symlink_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.json");
+    let link = dir.path().join("link.json");
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let input = json!({"inputs": {"parameterValues": {"a": 1}}, "outputs": {"outputFile": link}});
+    let run = exec_raw(dir.path(), "add", &input.to_string(), &target);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(run.output, Some(json!({"parameterValues": {"Output": 1}})));
+}
+
+#[test]
+fn output_file_fifo_written_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader_path = fifo.clone();
+    let reader = std::thread::spawn(move || std::fs::read_to_string(reader_path).unwrap());
+    let input = json!({"inputs": {"parameterValues": {"a": 2}}, "outputs": {"outputFile": fifo}});
+    let run = exec_raw(
+        dir.path(),
+        "add",
+        &input.to_string(),
+        Path::new("/nonexistent"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        reader.join().unwrap(),
+        r#"{"parameterValues":{"Output":2}}"#
+    );
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+#[test]
+fn stale_output_removed_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let output_file = dir.path().join("nested/dirs/executor_output.json");
+    std::fs::create_dir_all(output_file.parent().unwrap()).unwrap();
+    std::fs::write(&output_file, r#"{"parameterValues":{"Output":99}}"#).unwrap();
+    let outputs = json!({"artifacts": {"out": {"artifacts": [artifact(dir.path().join("o").to_str().unwrap(), "system.Dataset", json!({}))]}}});
+    let run = exec_in(
+        dir.path(),
+        "maybe-fail",
+        json!({"parameterValues": {"fail": true}}),
+        outputs,
+    );
+    assert_eq!(run.code, 5);
+    assert!(run.output.is_none());
+    assert!(!output_file.exists());
+}
+
+#[test]
+fn output_directory_rejected_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("o");
+    let outputs = json!({
+        "artifacts": {"out": {"artifacts": [artifact(artifact_path.to_str().unwrap(), "system.Dataset", json!({}))]}},
+        "outputFile": dir.path()
+    });
+    let input = json!({"inputs": {"parameterValues": {"fail": false}}, "outputs": outputs});
+    let run = exec_raw(
+        dir.path(),
+        "maybe-fail",
+        &input.to_string(),
+        Path::new("/nonexistent"),
+    );
+    assert_eq!(run.code, 7);
+    assert!(run.stderr.contains("it is a directory"), "{}", run.stderr);
+    assert!(!artifact_path.exists(), "the component ran");
+}
+
+#[test]
+fn panic_on_worker_thread_named() {
+    let (run, _dir) = exec("thread-panic", json!({}));
+    assert_eq!(run.code, 6);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("after an earlier panic: worker gave up at "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn integer_output_beyond_float_precision_rejected() {
+    let (run, _dir) = exec("big-output", json!({}));
+    assert_eq!(run.code, 7);
+    assert!(
+        run.stderr
+            .contains("integer 18446744073709551615 is beyond ±2^53"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.output.is_none());
+}
+
+#[test]
+fn pipeline_name_hint_on_exec() {
+    let (run, _dir) = exec("arithmetic", json!({}));
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: `arithmetic` is a pipeline, not a component; run it with `run arithmetic` or compile it with `compile arithmetic`"
+    );
+}
+
+#[test]
+fn bare_artifact_where_list_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs = artifact_inputs("/tmp/t");
+    inputs["artifacts"]["shards"] = artifact("/tmp/shard", "system.Artifact", json!({}));
+    let run = exec_in(
+        dir.path(),
+        "artifacts",
+        inputs,
+        artifact_outputs(dir.path()),
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains(
+            "at `inputs.artifacts.shards.metadata`: unknown field `metadata`, expected `artifacts`"
+        ),
+        "{}",
+        run.stderr
+    );
 }

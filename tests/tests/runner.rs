@@ -390,3 +390,57 @@ fn nested_pipeline_runs_alone() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("  Output = 14\n"), "{stdout}");
 }
+
+#[test]
+fn param_checked_against_rust_type() {
+    let (code, _, stderr) = run(&["compile", "settings", "--param", "failures=-1"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid --param `failures`: `-1`: integer -1 is out of range for `u32` (0 to 4294967295)"
+    );
+}
+
+#[test]
+fn zero_jobs_rejected() {
+    let (code, _, stderr) = run(&["run", "arithmetic", "--jobs", "0"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("invalid value '0' for '--jobs <JOBS>'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_image_rejected() {
+    for image in ["", "two words", "{{$}}"] {
+        let (code, _, stderr) = run(&["spec", "add", "--image", image]);
+        assert_eq!(code, 2, "{image}");
+        assert!(
+            stderr.contains(&format!("error: invalid --image `{image}`")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn out_dir_requires_all() {
+    let (code, _, stderr) = run(&["spec", "add", "--out-dir", "/tmp/never"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--all"), "{stderr}");
+}
+
+#[test]
+fn compile_to_full_device_fails() {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{BIN}' compile arithmetic > /dev/full"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot write to standard output: No space left on device"),
+        "{stderr}"
+    );
+}

@@ -77,6 +77,12 @@ pub enum UriError {
     /// The URI is empty.
     #[error("the artifact URI is empty")]
     Empty,
+    /// The URI names no bucket, or climbs out of its mount with `..`.
+    #[error("invalid artifact URI `{uri}`: expected a bucket and a path without `..`, such as gs://bucket/data.csv")]
+    InvalidPath {
+        /// The whole URI.
+        uri: String,
+    },
     /// The URI's scheme has no mount.
     #[error(
         "unsupported URI scheme `{scheme}://` in `{uri}`; expected gs://, s3://, minio:// or a local path"
@@ -125,7 +131,17 @@ pub fn local_path_under(mount_root: &Path, uri: &str) -> Result<PathBuf, UriErro
             })
         }
     };
-    Ok(mount_root.join(mount).join(rest))
+    // kfp maps `gs:///x` to `/gcs//x`, which is `/gcs/x`; joining `/x` would leave the mount.
+    let key = rest.trim_start_matches('/');
+    let escapes = Path::new(key)
+        .components()
+        .any(|part| matches!(part, std::path::Component::ParentDir));
+    if key.is_empty() || escapes {
+        return Err(UriError::InvalidPath {
+            uri: uri.to_owned(),
+        });
+    }
+    Ok(mount_root.join(mount).join(key))
 }
 
 /// Maps a storage URI to a local path like [`local_path`], with the mounts under
@@ -260,9 +276,12 @@ impl<A: ArtifactType> Output<A> {
     }
 
     /// Writes `contents` to [`path`](Self::path) through a temporary file in the same
-    /// directory, so a reader never sees a partial file.
+    /// directory, so a reader never sees a partial file. Errors name the path.
     pub fn write(&self, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
-        write_atomically(self.path(), contents.as_ref())
+        write_atomically(self.path(), contents.as_ref()).map_err(|error| {
+            let message = format!("cannot write `{}`: {error}", self.path().display());
+            std::io::Error::new(error.kind(), message)
+        })
     }
 }
 
@@ -278,6 +297,27 @@ impl<A: ArtifactType> fmt::Debug for Output<A> {
 
 /// Writes a file through a temporary sibling and a rename, creating parent directories.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    // A symbolic link keeps pointing where it did: the file it names is replaced instead.
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => std::fs::canonicalize(path)?,
+        _ => path.to_path_buf(),
+    };
+    match std::fs::metadata(&path) {
+        Ok(metadata) if metadata.is_dir() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        // A device, pipe or socket is written in place; renaming over it would replace it.
+        Ok(metadata) if !metadata.is_file() => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)?
+                .write_all(contents);
+        }
+        _ => {}
+    }
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -292,20 +332,28 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut file = builder.tempfile_in(parent)?;
     file.write_all(contents)?;
-    file.persist(path).map_err(|error| error.error)?;
+    file.persist(&path).map_err(|error| error.error)?;
     Ok(())
 }
 
 impl Output<Metrics> {
-    /// Logs a scalar metric, shown by the KFP and Vertex UIs.
-    pub fn log_metric(&self, name: impl Into<String>, value: f64) {
+    /// Logs a scalar metric, shown by the KFP and Vertex UIs. NaN and infinities have no
+    /// JSON form and are rejected.
+    pub fn log_metric(&self, name: impl Into<String>, value: f64) -> Result<(), MetricsError> {
+        let name = name.into();
+        if !value.is_finite() {
+            return Err(MetricsError(format!(
+                "metric `{name}` is {value}, which JSON cannot represent"
+            )));
+        }
         self.set_metadata(name, value);
+        Ok(())
     }
 }
 
-/// Classification metrics that do not fit together.
+/// Metrics that JSON cannot carry, or classification metrics that do not fit together.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid classification metrics: {0}")]
+#[error("invalid metrics: {0}")]
 pub struct MetricsError(String);
 
 impl Output<ClassificationMetrics> {
@@ -425,6 +473,9 @@ mod tests {
         );
         assert!(local_path("file:///tmp/x").is_err());
         assert_eq!(local_path("").unwrap_err(), UriError::Empty);
+        assert!(local_path("gs://").is_err());
+        assert!(local_path("gs://b/../../etc/passwd").is_err());
+        assert_eq!(local_path("gs:///abs/x").unwrap(), Path::new("/gcs/abs/x"));
     }
 
     fn output<A: ArtifactType>() -> Output<A> {
@@ -466,7 +517,12 @@ mod tests {
     #[test]
     fn metric_is_flat_entry() {
         let metrics = output::<Metrics>();
-        metrics.log_metric("accuracy", 0.9);
+        metrics.log_metric("accuracy", 0.9).unwrap();
         assert_eq!(metrics.metadata()["accuracy"], json!(0.9));
+        let error = metrics.log_metric("loss", f64::NAN).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid metrics: metric `loss` is NaN, which JSON cannot represent"
+        );
     }
 }

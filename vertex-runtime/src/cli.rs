@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::artifact::write_atomically;
 use crate::error::Error;
 use crate::param::parse_text_value;
-use crate::pipeline::parameter_type;
+use crate::pipeline::{parameter_type, Graph};
 use crate::registry::{self, COMPONENTS, PIPELINES};
 use crate::spec::{self, Container};
 use crate::{dispatch, runner};
@@ -50,17 +50,23 @@ struct ContainerArgs {
 }
 
 impl ContainerArgs {
-    fn container(&self) -> Container {
-        Container {
-            image: self
-                .image
-                .clone()
-                .unwrap_or_else(|| format!("{}:latest", binary_name())),
-            binary: self
-                .binary
-                .clone()
-                .unwrap_or_else(|| format!("/usr/local/bin/{}", binary_name())),
+    fn container(&self) -> Result<Container, Error> {
+        let image = self
+            .image
+            .clone()
+            .unwrap_or_else(|| format!("{}:latest", binary_name()));
+        let binary = self
+            .binary
+            .clone()
+            .unwrap_or_else(|| format!("/usr/local/bin/{}", binary_name()));
+        for (option, value) in [("--image", &image), ("--binary", &binary)] {
+            if value.is_empty() || value.chars().any(char::is_whitespace) || value.contains("{{") {
+                return Err(Error::Usage(format!(
+                    "invalid {option} `{value}`: expected a non-empty value without spaces or placeholders"
+                )));
+            }
         }
+        Ok(Container { image, binary })
     }
 }
 
@@ -135,8 +141,8 @@ struct RunArgs {
     #[arg(long, default_value = "vertex_outputs")]
     root: PathBuf,
     /// Maximum number of tasks running at once; the number of cores by default.
-    #[arg(long)]
-    jobs: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 fn binary_name() -> String {
@@ -164,16 +170,18 @@ impl Cli {
                 let entry = registry::pipeline(&args.pipeline)?;
                 let pipeline = (entry.build)();
                 let graph = pipeline.graph();
-                let params = parse_params(&graph.name, &graph.inputs, &args.params)?;
-                runner::run(&graph, &params, &args.root, args.jobs)
+                let params = parse_params(&graph, &args.params)?;
+                runner::run(&graph, &params, &args.root, args.jobs.map(usize::from))
             }
         }
     }
 }
 
 fn print(text: &str) -> Result<(), Error> {
-    std::io::stdout()
+    let mut stdout = std::io::stdout().lock();
+    stdout
         .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
         .map_err(|error| Error::Output(format!("cannot write to standard output: {error}")))
 }
 
@@ -197,7 +205,12 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
 }
 
 fn spec(args: SpecArgs) -> Result<(), Error> {
-    let container = args.container.container();
+    let container = args.container.container()?;
+    if args.out_dir.is_some() && !args.all {
+        return Err(Error::Usage(
+            "--out-dir needs --all; without it the spec goes to standard output".to_owned(),
+        ));
+    }
     let Some(out_dir) = args.out_dir.filter(|_| args.all) else {
         let name = args.component.unwrap_or_default();
         let entry = registry::component(&name)?;
@@ -214,42 +227,61 @@ fn compile(args: CompileArgs) -> Result<(), Error> {
     let entry = registry::pipeline(&args.pipeline)?;
     let pipeline = (entry.build)();
     let graph = pipeline.graph();
-    let defaults = parse_params(&graph.name, &graph.inputs, &args.params)?;
-    let yaml = spec::pipeline_yaml(&graph, &args.container.container(), &defaults)?;
+    let defaults = parse_params(&graph, &args.params)?;
+    let yaml = spec::pipeline_yaml(&graph, &args.container.container()?, &defaults)?;
     match args.output {
         Some(path) => write_file(&path, &yaml),
         None => print(&yaml),
     }
 }
 
-/// Parses `NAME=VALUE` pipeline parameters against the pipeline's inputs.
+/// Parses `NAME=VALUE` pipeline parameters against the pipeline's inputs and their Rust
+/// types.
 pub(crate) fn parse_params(
-    pipeline: &str,
-    inputs: &[crate::component::InputDef],
+    graph: &Graph,
     params: &[String],
 ) -> Result<BTreeMap<String, Value>, Error> {
     let mut values = BTreeMap::new();
     for param in params {
+        let shown = shorten(param);
         let (name, text) = param.split_once('=').ok_or_else(|| {
-            Error::Usage(format!("invalid --param `{param}`: expected NAME=VALUE"))
+            Error::Usage(format!("invalid --param `{shown}`: expected NAME=VALUE"))
         })?;
-        let input = inputs.iter().find(|input| input.name == name).ok_or_else(|| {
-            let known: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
+        let input = graph.inputs.iter().find(|input| input.name == name).ok_or_else(|| {
+            let known: Vec<&str> = graph.inputs.iter().map(|input| input.name.as_str()).collect();
             Error::Usage(format!(
-                "invalid --param `{param}`: pipeline `{pipeline}` has no parameter `{name}`; its parameters: {}",
+                "invalid --param `{shown}`: pipeline `{}` has no parameter `{}`; its parameters: {}",
+                graph.name,
+                shorten(name),
                 if known.is_empty() { "none".to_owned() } else { known.join(", ") }
             ))
         })?;
         let parameter_type = parameter_type(input.kind).ok_or_else(|| {
             Error::Usage(format!(
-                "invalid --param `{param}`: `{name}` is an artifact input"
+                "invalid --param `{shown}`: `{name}` is an artifact input"
             ))
         })?;
         let value = parse_text_value(parameter_type, text)
+            .and_then(|value| match graph.parameter_checks.get(name) {
+                Some(check) => check(&value)
+                    .map(|()| value)
+                    .map_err(|error| format!("`{}`: {error}", shorten(text))),
+                None => Ok(value),
+            })
             .map_err(|message| Error::Usage(format!("invalid --param `{name}`: {message}")))?;
         if values.insert(name.to_owned(), value).is_some() {
             return Err(Error::Usage(format!("--param `{name}` is given twice")));
         }
     }
     Ok(values)
+}
+
+/// Shortens a command-line value for a message.
+fn shorten(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    if text.chars().count() <= MAX_CHARS {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}... ({} bytes)", text.len())
 }

@@ -93,6 +93,26 @@ pub struct ComponentInterface {
     pub outputs: Vec<OutputDef>,
 }
 
+impl ComponentInterface {
+    /// Checks that no two inputs and no two outputs share a name. The macro rejects
+    /// duplicate arguments; this catches a returned struct field named like an output
+    /// artifact, such as two outputs named `Output`.
+    pub fn check_unique_names(&self) -> Result<(), String> {
+        let inputs = self.inputs.iter().map(|input| ("input", &input.name));
+        let outputs = self.outputs.iter().map(|output| ("output", &output.name));
+        let mut seen = std::collections::BTreeSet::new();
+        for (kind, name) in inputs.chain(outputs) {
+            if !seen.insert((kind, name)) {
+                return Err(format!(
+                    "component `{}` declares two {kind}s named `{name}`",
+                    self.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The source of an input's value in an executor input: a parameter value or a list of
 /// artifacts. Each is `None` when the input is absent or `null`.
 pub struct InputSource<'a> {

@@ -79,8 +79,10 @@ pub struct OutputParameter {
     pub output_file: String,
 }
 
-/// A list of runtime artifacts (`ArtifactList`).
+/// A list of runtime artifacts (`ArtifactList`). Unknown fields are rejected, so that a
+/// bare artifact where a list belongs is an error, not an empty list.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ArtifactList {
     /// The artifacts; exactly one unless the input is a list.

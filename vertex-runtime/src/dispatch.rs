@@ -4,9 +4,9 @@
 //! On any failure nothing is written to `outputs.outputFile`: the file appears, through a
 //! rename, only once every output is encoded.
 
-use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::artifact::write_atomically;
 use crate::component::Invocation;
@@ -34,6 +34,7 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     let _entered = span.enter();
     tracing::debug!(output_file = %output_file.display(), "decoding inputs");
 
+    prepare_output_file(&output_file)?;
     exit_on_termination(entry.name)?;
     let mut invocation = Invocation::new(entry.name, input, mount_root);
     let output = run_catching_panics(entry, &mut invocation)?;
@@ -46,6 +47,31 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     })?;
     tracing::debug!("outputs written");
     Ok(())
+}
+
+/// Checks the executor output path before the component runs, and removes the output of an
+/// earlier attempt, so that a failed retry never leaves an older result to be read.
+fn prepare_output_file(path: &Path) -> Result<(), Error> {
+    let fail = |error: &dyn std::fmt::Display| {
+        Error::Output(format!(
+            "cannot write the executor output to `{}`: {error}",
+            path.display()
+        ))
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_dir() => return Err(fail(&"it is a directory")),
+        Ok(metadata) if metadata.is_file() => {
+            std::fs::remove_file(path).map_err(|error| fail(&error))?
+        }
+        _ => {}
+    }
+    match path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(|error| fail(&error)),
+        None => Ok(()),
+    }
 }
 
 /// Exit code after SIGTERM or SIGINT: 128 plus the signal number, as shells report it.
@@ -77,12 +103,13 @@ fn exit_on_termination(component: &str) -> Result<(), Error> {
     Ok(())
 }
 
-thread_local! {
-    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
-}
+/// Panic messages of the current invocation, from every thread, in order.
+static PANIC_MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Calls the component, turning a panic into [`Error::Panicked`] with its message and
 /// location. The default hook is silenced meanwhile so the panic prints one line, not two.
+/// A panic on another thread that the component joined is named too, since the panic that
+/// reaches here is then often only `unwrap()` on the join result.
 fn run_catching_panics(
     entry: &ComponentEntry,
     invocation: &mut Invocation,
@@ -99,15 +126,32 @@ fn run_catching_panics(
             Some(location) => format!("{message} at {}:{}", location.file(), location.line()),
             None => message,
         };
-        PANIC_MESSAGE.with(|slot| *slot.borrow_mut() = Some(located));
+        let thread = std::thread::current();
+        let located = match thread.name() {
+            Some("main") | None => located,
+            Some(name) => format!("{located} (thread `{name}`)"),
+        };
+        let mut messages = PANIC_MESSAGES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        messages.push(located);
     }));
     let result = panic::catch_unwind(AssertUnwindSafe(|| (entry.run)(invocation)));
     panic::set_hook(previous_hook);
+    let messages = std::mem::take(
+        &mut *PANIC_MESSAGES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
     result.unwrap_or_else(|_| {
-        let message = PANIC_MESSAGE.with(|slot| slot.borrow_mut().take());
+        let message = match messages.as_slice() {
+            [] => "unknown panic".to_owned(),
+            [only] => only.clone(),
+            [first, .., last] => format!("{last}, after an earlier panic: {first}"),
+        };
         Err(Error::Panicked {
             component: entry.name.to_owned(),
-            message: message.unwrap_or_else(|| "unknown panic".to_owned()),
+            message,
         })
     })
 }

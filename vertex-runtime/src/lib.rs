@@ -165,9 +165,11 @@ fn init_logging() {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::new(filter.to_string_lossy());
+    let colored = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colored)
         .init();
 }
 

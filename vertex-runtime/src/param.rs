@@ -228,8 +228,16 @@ macro_rules! integer_parameters {
 
 integer_parameters!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
+/// Encodes an integer, rejecting magnitudes beyond 2^53: KFP carries every number as a
+/// double, so a larger one would reach downstream tasks changed.
 fn encode_integer(value: Option<i128>) -> Result<Value, ValueError> {
     let value = value.ok_or_else(|| ValueError::new("integer does not fit in JSON"))?;
+    if value.unsigned_abs() > 1 << 53 {
+        return Err(ValueError::new(format!(
+            "integer {value} is beyond ±2^53, which KFP cannot carry exactly because it passes \
+             numbers as doubles; pass it as a string"
+        )));
+    }
     if let Ok(int) = i64::try_from(value) {
         return Ok(Value::from(int));
     }
@@ -272,7 +280,8 @@ impl Parameter for f32 {
 
     fn decode(value: &Value) -> Result<Self, ValueError> {
         let float = decode_float(value)?;
-        if float.abs() > f64::from(f32::MAX) {
+        // Values just above `f32::MAX` still round to it; only those that overflow fail.
+        if (float as f32).is_infinite() {
             return Err(ValueError::new(format!(
                 "number {value} is out of range for `f32` (±{:e})",
                 f32::MAX
@@ -479,10 +488,12 @@ pub fn parse_text_value(parameter_type: ParameterType, text: &str) -> Result<Val
     if parameter_type == ParameterType::String {
         return Ok(Value::String(text.to_owned()));
     }
+    let shown = describe(&Value::String(text.to_owned()));
+    let shown = shown.trim_matches('"');
     let value: Value = serde_json::from_str(text).map_err(|error| {
-        format!("`{text}` is not valid JSON for a {parameter_type} value: {error}")
+        format!("`{shown}` is not valid JSON for a {parameter_type} value: {error}")
     })?;
-    check_type(parameter_type, &value).map_err(|error| format!("`{text}`: {error}"))?;
+    check_type(parameter_type, &value).map_err(|error| format!("`{shown}`: {error}"))?;
     Ok(value)
 }
 
@@ -545,7 +556,15 @@ mod tests {
     #[test]
     fn integer_encodes_without_fraction() {
         assert_eq!(20i64.encode().unwrap().to_string(), "20");
-        assert_eq!(u64::MAX.encode().unwrap().to_string(), u64::MAX.to_string());
+        assert_eq!(
+            (1u64 << 53).encode().unwrap().to_string(),
+            "9007199254740992"
+        );
+        let error = ((1u64 << 53) + 1).encode().unwrap_err().to_string();
+        assert!(
+            error.starts_with("integer 9007199254740993 is beyond ±2^53"),
+            "{error}"
+        );
         assert!(i128::MAX.encode().is_err());
     }
 
@@ -631,6 +650,19 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
+        /// Checks that an integer survives within ±2^53 and is rejected beyond.
+        fn survives_if_exact<T: Parameter + PartialEq + std::fmt::Debug + Into<i128> + Copy>(
+            value: T,
+        ) -> Result<(), TestCaseError> {
+            let wide: i128 = value.into();
+            if wide.unsigned_abs() <= 1 << 53 {
+                survives(value)
+            } else {
+                prop_assert!(value.encode().is_err());
+                Ok(())
+            }
+        }
+
         /// Checks that a value survives encoding, JSON text, and decoding.
         fn survives<T: Parameter + PartialEq + std::fmt::Debug>(
             value: T,
@@ -660,8 +692,8 @@ mod tests {
         proptest! {
             #[test]
             fn integers(a: i8, b: i16, c: i32, d: i64, e: u8, f: u16, g: u32, h: u64) {
-                survives(a)?; survives(b)?; survives(c)?; survives(d)?;
-                survives(e)?; survives(f)?; survives(g)?; survives(h)?;
+                survives(a)?; survives(b)?; survives(c)?; survives_if_exact(d)?;
+                survives(e)?; survives(f)?; survives(g)?; survives_if_exact(h)?;
                 survives_as_float(d)?;
                 survives_as_float(g)?;
             }
@@ -678,7 +710,11 @@ mod tests {
             }
 
             #[test]
-            fn lists_and_maps(items: Vec<i64>, names: Vec<String>, map: BTreeMap<String, u32>) {
+            fn lists_and_maps(
+                items in proptest::collection::vec(-(1i64 << 53)..=(1i64 << 53), 0..20),
+                names: Vec<String>,
+                map: BTreeMap<String, u32>,
+            ) {
                 survives(items)?;
                 survives(names)?;
                 survives(map)?;

@@ -7,7 +7,7 @@
 //! wrong type is a type mismatch, both reported by `cargo build`.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -359,6 +359,12 @@ impl<T: Parameter> PipelineInput for ParamRef<T> {
         description: Option<&str>,
     ) -> Self {
         pipeline.declare_input(name, ValueKind::Parameter(T::TYPE), default, description);
+        let check: ParameterCheck = |value| T::decode(value).map(drop);
+        pipeline
+            .graph
+            .borrow_mut()
+            .parameter_checks
+            .insert(name.to_owned(), check);
         Self::from_source(ParamSource::PipelineInput(name.to_owned()))
     }
 }
@@ -542,6 +548,9 @@ pub struct OutputNode {
     pub source: Binding,
 }
 
+/// Checks that a JSON value decodes as a parameter's Rust type.
+pub type ParameterCheck = fn(&Value) -> Result<(), ValueError>;
+
 /// The graph a pipeline function builds.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
@@ -559,6 +568,8 @@ pub struct Graph {
     pub pipeline_root: Option<String>,
     /// Invalid task settings, reported when the pipeline is compiled or run.
     pub errors: Vec<String>,
+    /// The full check of each parameter input's Rust type, such as the range of a `u8`.
+    pub parameter_checks: BTreeMap<String, ParameterCheck>,
     pub(crate) task_counts: HashMap<String, usize>,
 }
 
@@ -634,6 +645,9 @@ impl Pipeline {
     fn add_task(&self, implementation: Implementation, inputs: Vec<(String, Binding)>) -> TaskId {
         let interface = implementation.interface();
         let mut graph = self.graph.borrow_mut();
+        if let Err(message) = interface.check_unique_names() {
+            graph.errors.push(message);
+        }
         let count = graph.task_counts.entry(interface.name.clone()).or_insert(0);
         *count += 1;
         let key = match *count {

@@ -75,17 +75,32 @@ fn names<T>(entries: &[T], name: fn(&T) -> &'static str) -> String {
 /// Finds a component by KFP name.
 pub fn component(name: &str) -> Result<&'static ComponentEntry, Error> {
     COMPONENTS.iter().find(|c| c.name == name).ok_or_else(|| {
+        if PIPELINES.iter().any(|p| p.name == name) {
+            return Error::Usage(format!(
+                "`{name}` is a pipeline, not a component; run it with `run {name}` or compile it with `compile {name}`"
+            ));
+        }
         let known = names(&COMPONENTS, |c| c.name);
-        Error::Usage(format!(
-            "unknown component `{name}`; this binary has: {known}"
-        ))
+        let name = shorten(name);
+        Error::Usage(format!("unknown component `{name}`; this binary has: {known}"))
     })
+}
+
+/// Shortens a name from the command line for a message.
+fn shorten(name: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    if name.chars().count() <= MAX_CHARS {
+        return name.to_owned();
+    }
+    let head: String = name.chars().take(MAX_CHARS).collect();
+    format!("{head}... ({} bytes)", name.len())
 }
 
 /// Finds a pipeline by KFP name.
 pub fn pipeline(name: &str) -> Result<&'static PipelineEntry, Error> {
     PIPELINES.iter().find(|p| p.name == name).ok_or_else(|| {
         let known = names(&PIPELINES, |p| p.name);
+        let name = shorten(name);
         Error::Usage(format!(
             "unknown pipeline `{name}`; this binary has: {known}"
         ))

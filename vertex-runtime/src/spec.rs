@@ -914,6 +914,7 @@ pub fn component_yaml(
     container: &Container,
 ) -> Result<String, Error> {
     let interface = (entry.interface)();
+    interface.check_unique_names().map_err(Error::Registry)?;
     let graph = component_graph(&interface, entry);
     pipeline_yaml(&graph, container, &BTreeMap::new())
 }

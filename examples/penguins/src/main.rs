@@ -131,8 +131,8 @@ fn evaluate(
     let trained = TrainedModel::load(model.path())?;
     let rows = data::read_clean(test.path())?;
     let evaluation = model::evaluate(&trained, &rows)?;
-    metrics.log_metric("accuracy", evaluation.accuracy);
-    metrics.log_metric("macro_f1", evaluation.macro_f1);
+    metrics.log_metric("accuracy", evaluation.accuracy)?;
+    metrics.log_metric("macro_f1", evaluation.macro_f1)?;
     metrics.write(serde_json::to_vec_pretty(&evaluation)?)?;
     confusion.log_confusion_matrix(&evaluation.labels, &evaluation.confusion_matrix)?;
     Ok(evaluation.accuracy)

@@ -107,8 +107,8 @@ fn artifacts(
     copy.set_metadata("source_uri", table.uri());
     copy.set_metadata("upstream", Value::Object(table.metadata().clone()));
     model.write("weights")?;
-    metrics.log_metric("rows", rows as f64);
-    metrics.log_metric("shards", shards.len() as f64);
+    metrics.log_metric("rows", rows as f64)?;
+    metrics.log_metric("shards", shards.len() as f64)?;
     classes.log_confusion_matrix(&["a", "b"], &[vec![1, 2], vec![3, 4]])?;
     classes.log_roc_curve(&[0.0, 0.5], &[0.1, 0.9], &[0.8, 0.2])?;
     sliced.log_slice(vertex_runtime::artifact::Slice {
@@ -259,6 +259,19 @@ fn line_count(table: Input<Dataset>) -> anyhow::Result<i64> {
     let text = std::fs::read_to_string(table.path())
         .with_context(|| format!("cannot read {}", table.path().display()))?;
     Ok(text.lines().count() as i64)
+}
+
+/// Panics on a worker thread and unwraps the join result.
+#[vertex_component]
+fn thread_panic() -> i64 {
+    let worker = std::thread::spawn(|| -> i64 { panic!("worker gave up") });
+    worker.join().unwrap()
+}
+
+/// Returns an integer that KFP cannot carry exactly.
+#[vertex_component]
+fn big_output() -> u64 {
+    u64::MAX
 }
 
 /// Adds `y` to `x`, then one; used as a task of `outer`.

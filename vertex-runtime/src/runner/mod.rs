@@ -84,6 +84,12 @@ pub(crate) fn run(
             graph.name
         )));
     }
+    if root.to_str().is_none() {
+        return Err(Error::Usage(format!(
+            "invalid --root `{}`: the path must be valid UTF-8, since executor inputs are JSON",
+            root.display()
+        )));
+    }
     let values = resolve_parameters(graph, params)?;
     let flattened = plan::flatten(graph);
     let graph = &flattened;
@@ -126,6 +132,8 @@ pub(crate) fn run(
         } else {
             ready_tasks(graph, &runs)
         };
+        // Importers and tasks that fail to start finish at once, which may make others ready.
+        let mut finished_at_once = false;
         for index in ready {
             if running.len() == jobs {
                 break;
@@ -137,6 +145,7 @@ pub(crate) fn run(
                 Implementation::Importer(importer) => {
                     runs[index].status = import(importer, &input);
                     eprintln!("[{}] imported", task.id);
+                    finished_at_once = true;
                     continue;
                 }
                 // Flattening leaves no pipeline tasks.
@@ -159,10 +168,17 @@ pub(crate) fn run(
                     running.insert(index, control);
                     runs[index].status = Status::Running;
                 }
-                Err(message) => runs[index].status = Status::Failed(message),
+                Err(message) => {
+                    eprintln!("[{}] failed to start: {message}", task.id);
+                    runs[index].status = Status::Failed(message);
+                    finished_at_once = true;
+                }
             }
         }
         if running.is_empty() {
+            if finished_at_once {
+                continue;
+            }
             break;
         }
         let event = receiver
@@ -567,9 +583,14 @@ impl Launch {
             let failure = match child.wait() {
                 Ok(status) if status.success() => return read_output(output_file),
                 Ok(status) => {
-                    let code = status
-                        .code()
-                        .map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string());
+                    let code = match (
+                        status.code(),
+                        std::os::unix::process::ExitStatusExt::signal(&status),
+                    ) {
+                        (Some(code), _) => code.to_string(),
+                        (None, Some(signal)) => format!("none (killed by signal {signal})"),
+                        (None, None) => "none".to_owned(),
+                    };
                     let log_path = self.log_path();
                     format!(
                         "exited with code {code}; last lines of {}:\n{}",
