@@ -19,7 +19,7 @@ use crate::{dispatch, runner};
 /// Serves the components and pipelines of this binary: prints their KFP specs, runs one
 /// component as a Vertex AI or KFP task, and runs whole pipelines locally.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None, max_term_width = 100)]
+#[command(max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -156,6 +156,18 @@ fn binary_name() -> String {
 }
 
 impl Cli {
+    /// Parses the command line, naming the binary as it is called rather than after this
+    /// library, whose name clap would take.
+    pub fn parse_for_binary() -> Result<Self, clap::Error> {
+        let name = binary_name();
+        let command = <Self as clap::CommandFactory>::command()
+            .name(name.clone())
+            .bin_name(name)
+            .version(concat!("built with vertex-runtime ", env!("CARGO_PKG_VERSION")));
+        let matches = command.try_get_matches()?;
+        <Self as clap::FromArgMatches>::from_arg_matches(&matches)
+    }
+
     /// Runs the parsed command.
     pub fn run(self) -> Result<(), Error> {
         match self.command {

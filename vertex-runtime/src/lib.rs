@@ -91,7 +91,6 @@ pub mod spec;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 
 pub use artifact::{
     Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model,
@@ -182,7 +181,7 @@ pub fn main() -> ExitCode {
     if let Err(error) = registry::check_unique_names() {
         return report(&error);
     }
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::Cli::parse_for_binary() {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help and version to stdout and usage errors to stderr.
