@@ -11,7 +11,7 @@ differ only in how the pipeline around them is compiled.
 
 import sys
 from pathlib import Path
-from typing import Callable, Dict, NamedTuple
+from typing import Callable, Dict, List, NamedTuple
 
 from kfp import compiler, components, dsl
 
@@ -25,6 +25,7 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
     add, increment = load("add"), load("increment")
     flaky, read_env = load("flaky"), load("read-env")
     line_count = load("line-count")
+    total = load("total")
 
     @dsl.pipeline(name="arithmetic", description="Adds two numbers and doubles the sum.")
     def arithmetic(b: int, a: int = 2) -> NamedTuple("Outputs", result=int):
@@ -76,7 +77,21 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
         outputs = NamedTuple("Outputs", lines=int, Output=int)
         return outputs(lines=lines.output, Output=total.output)
 
-    return {"arithmetic": arithmetic, "settings": settings, "outer": outer}
+    @dsl.pipeline(
+        name="loops",
+        description="Loops over a list parameter and a constant list, and sums what the first loop collects.",
+    )
+    def loops(items: List[int] = [1, 2], n: int = 3) -> int:
+        first = add(a=n)
+        with dsl.ParallelFor(items, parallelism=2) as item:
+            total_task = add(a=item, b=first.output)
+            bumped = increment(x=total_task.output, step=n)
+        summed = total(xs=dsl.Collected(bumped.output))
+        with dsl.ParallelFor(["x", "y"]):
+            increment(x=n)
+        return summed.output
+
+    return {"arithmetic": arithmetic, "settings": settings, "outer": outer, "loops": loops}
 
 
 def main() -> int:

@@ -377,3 +377,8 @@ fn task_settings_match_kfp_dsl() {
 fn nested_pipeline_and_importer_match_kfp_dsl() {
     assert_same_as_kfp_dsl("outer");
 }
+
+#[test]
+fn loops_and_collected_match_kfp_dsl() {
+    assert_same_as_kfp_dsl("loops");
+}

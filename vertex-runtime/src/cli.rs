@@ -163,7 +163,10 @@ impl Cli {
         let command = <Self as clap::CommandFactory>::command()
             .name(name.clone())
             .bin_name(name)
-            .version(concat!("built with vertex-runtime ", env!("CARGO_PKG_VERSION")));
+            .version(concat!(
+                "built with vertex-runtime ",
+                env!("CARGO_PKG_VERSION")
+            ));
         let matches = command.try_get_matches()?;
         <Self as clap::FromArgMatches>::from_arg_matches(&matches)
     }

@@ -80,6 +80,7 @@ pub mod artifact;
 mod cli;
 pub mod component;
 pub mod contract;
+pub mod control;
 pub mod dispatch;
 mod error;
 pub mod param;
@@ -90,7 +91,6 @@ pub mod settings;
 pub mod spec;
 
 use std::process::ExitCode;
-
 
 pub use artifact::{
     Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model,

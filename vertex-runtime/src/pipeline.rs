@@ -61,6 +61,20 @@ pub enum ParamSource {
         /// Its output's name.
         output: String,
     },
+    /// The current item of a loop.
+    LoopItem {
+        /// The loop's index in [`Graph::groups`].
+        group: usize,
+    },
+    /// An output parameter of a task inside a loop, collected over its iterations.
+    Collected {
+        /// The loop's index in [`Graph::groups`].
+        group: usize,
+        /// The producing task inside the loop.
+        task: TaskId,
+        /// Its output's name.
+        output: String,
+    },
 }
 
 /// The source of an artifact.
@@ -75,12 +89,21 @@ pub enum ArtifactSource {
         /// Its output's name.
         output: String,
     },
+    /// An output artifact of a task inside a loop, collected over its iterations.
+    Collected {
+        /// The loop's index in [`Graph::groups`].
+        group: usize,
+        /// The producing task inside the loop.
+        task: TaskId,
+        /// Its output's name.
+        output: String,
+    },
 }
 
 /// A typed reference to a parameter value of type `T`: a constant, a pipeline input or an
 /// upstream task's output.
 pub struct ParamRef<T> {
-    source: ParamSource,
+    pub(crate) source: ParamSource,
     value_type: PhantomData<fn() -> T>,
 }
 
@@ -100,7 +123,7 @@ impl<T> fmt::Debug for ParamRef<T> {
 }
 
 impl<T> ParamRef<T> {
-    fn from_source(source: ParamSource) -> Self {
+    pub(crate) fn from_source(source: ParamSource) -> Self {
         Self {
             source,
             value_type: PhantomData,
@@ -145,8 +168,8 @@ impl From<&str> for ParamRef<String> {
 
 /// A typed reference to an artifact of type `A`: a pipeline input or an upstream output.
 pub struct ArtifactRef<A> {
-    source: ArtifactSource,
-    artifact_type: PhantomData<fn() -> A>,
+    pub(crate) source: ArtifactSource,
+    pub(crate) artifact_type: PhantomData<fn() -> A>,
 }
 
 impl<A> Clone for ArtifactRef<A> {
@@ -184,8 +207,8 @@ impl<A: ArtifactType> ArtifactRef<A> {
 
 /// A typed reference to a list of artifacts of type `A`, from a pipeline input.
 pub struct ArtifactListRef<A> {
-    source: ArtifactSource,
-    artifact_type: PhantomData<fn() -> A>,
+    pub(crate) source: ArtifactSource,
+    pub(crate) artifact_type: PhantomData<fn() -> A>,
 }
 
 impl<A> Clone for ArtifactListRef<A> {
@@ -519,6 +542,10 @@ pub struct TaskNode {
     pub caching: bool,
     /// Retries after a failure, if any.
     pub retry: Option<RetryPolicy>,
+    /// The control-flow group the task is in, as an index into [`Graph::groups`].
+    pub group: Option<usize>,
+    /// Creation order among the tasks and groups of the pipeline.
+    pub seq: usize,
     /// CPU, memory and accelerator requests and limits.
     pub resources: Resources,
     /// Environment variables of the task's container, in the order they were set.
@@ -570,6 +597,12 @@ pub struct Graph {
     pub errors: Vec<String>,
     /// The full check of each parameter input's Rust type, such as the range of a `u8`.
     pub parameter_checks: BTreeMap<String, ParameterCheck>,
+    /// Control-flow groups, such as loops, in creation order.
+    pub groups: Vec<crate::control::GroupNode>,
+    /// The next creation number of a task or group.
+    pub(crate) next_seq: usize,
+    /// The last number given to a group or loop item, as in `for-loop-3`.
+    pub(crate) group_counter: usize,
     pub(crate) task_counts: HashMap<String, usize>,
 }
 
@@ -577,7 +610,9 @@ pub struct Graph {
 /// pipeline function.
 #[derive(Clone, Debug)]
 pub struct Pipeline {
-    graph: Rc<RefCell<Graph>>,
+    pub(crate) graph: Rc<RefCell<Graph>>,
+    /// The group new tasks go into, `None` at the top level.
+    pub(crate) group: Option<usize>,
 }
 
 impl Pipeline {
@@ -590,6 +625,7 @@ impl Pipeline {
         };
         Self {
             graph: Rc::new(RefCell::new(graph)),
+            group: None,
         }
     }
 
@@ -655,6 +691,8 @@ impl Pipeline {
             n => format!("{}-{n}", interface.name),
         };
         let id = TaskId(key);
+        let seq = graph.next_seq;
+        graph.next_seq += 1;
         graph.tasks.push(TaskNode {
             id: id.clone(),
             implementation,
@@ -664,6 +702,8 @@ impl Pipeline {
             display_name: None,
             caching: true,
             retry: None,
+            group: self.group,
+            seq,
             resources: Resources::default(),
             env: Vec::new(),
         });

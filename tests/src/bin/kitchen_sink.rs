@@ -274,6 +274,44 @@ fn big_output() -> u64 {
     u64::MAX
 }
 
+/// Sums a list of integers.
+#[vertex_component]
+fn total(xs: Vec<i64>) -> i64 {
+    xs.iter().sum()
+}
+
+/// Loops over a list parameter and a constant list, and sums what the first loop collects.
+#[vertex_pipeline]
+fn loops(
+    p: &Pipeline,
+    #[default(vec![1, 2])] items: ParamRef<Vec<i64>>,
+    #[default(3)] n: ParamRef<i64>,
+) -> ParamRef<i64> {
+    let first = p.task(add {
+        a: n.clone(),
+        b: None,
+    });
+    let bumped = p.parallel_for(items, Some(2), |p, item| {
+        let sum = p.task(add {
+            a: item,
+            b: Some(first.output.clone()),
+        });
+        let bumped = p.task(add_one {
+            x: sum.output.clone(),
+            step: Some(n.clone()),
+        });
+        bumped.output.clone()
+    });
+    let summed = p.task(total { xs: bumped });
+    p.parallel_for(vec!["x".to_owned(), "y".to_owned()], None, |p, _name| {
+        p.task(add_one {
+            x: n.clone(),
+            step: None,
+        });
+    });
+    summed.output.clone()
+}
+
 /// Adds `y` to `x`, then one; used as a task of `outer`.
 #[vertex_pipeline]
 fn inner(p: &Pipeline, x: ParamRef<i64>, #[default(3)] y: ParamRef<i64>) -> ParamRef<i64> {

@@ -408,6 +408,9 @@ fn executor_input(
             }
             Binding::Parameter(ParamSource::Invalid(_))
             | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
+            // NOTE: loops do not run locally yet; `run` rejects pipelines that have them.
+            Binding::Parameter(ParamSource::LoopItem { .. } | ParamSource::Collected { .. })
+            | Binding::Artifact(ArtifactSource::Collected { .. }) => {}
             Binding::Artifact(ArtifactSource::TaskOutput {
                 task: producer,
                 output,

@@ -5,7 +5,9 @@
 //! `comp-`/`exec-` pair per task, and a comment header that `kfp` reads the description
 //! from. A component spec is a pipeline with a single task, as kfp compiles a component.
 
-use std::collections::{BTreeMap, HashMap};
+mod dag;
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -171,15 +173,40 @@ struct OutputSelector {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TaskSpec {
-    caching_options: CachingOptions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caching_options: Option<CachingOptions>,
     component_ref: ComponentRef,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     dependent_tasks: Vec<String>,
     #[serde(skip_serializing_if = "TaskInputs::is_empty")]
     inputs: TaskInputs,
     #[serde(skip_serializing_if = "Option::is_none")]
+    iterator_policy: Option<IteratorPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter_iterator: Option<ParameterIterator>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     retry_policy: Option<RetryPolicySpec>,
     task_info: TaskInfo,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IteratorPolicy {
+    parallelism_limit: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ParameterIterator {
+    item_input: String,
+    items: IteratorItems,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum IteratorItems {
+    InputParameter(String),
+    Raw(String),
 }
 
 #[derive(Debug, Serialize)]
@@ -233,14 +260,14 @@ impl TaskInputs {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 enum ArtifactInputSpec {
     ComponentInputArtifact(String),
     TaskOutputArtifact(TaskOutputRef),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 enum ParameterInputSpec {
     ComponentInputParameter(String),
@@ -248,7 +275,7 @@ enum ParameterInputSpec {
     TaskOutputParameter(TaskOutputRef),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TaskOutputRef {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -443,86 +470,6 @@ fn output_definitions<'a>(
     definitions
 }
 
-fn parameter_input(
-    source: &ParamSource,
-    input: &str,
-    task: &TaskId,
-) -> Result<ParameterInputSpec, Error> {
-    Ok(match source {
-        ParamSource::Constant(value) => ParameterInputSpec::RuntimeValue {
-            constant: value.clone(),
-        },
-        ParamSource::Invalid(message) => {
-            return Err(Error::Pipeline(format!(
-                "input `{input}` of task `{task}`: invalid constant: {message}"
-            )))
-        }
-        ParamSource::PipelineInput(name) => {
-            ParameterInputSpec::ComponentInputParameter(name.clone())
-        }
-        ParamSource::TaskOutput { task, output } => {
-            ParameterInputSpec::TaskOutputParameter(TaskOutputRef {
-                output_artifact_key: None,
-                output_parameter_key: Some(output.clone()),
-                producer_task: task.to_string(),
-            })
-        }
-    })
-}
-
-fn artifact_input(source: &ArtifactSource) -> ArtifactInputSpec {
-    match source {
-        ArtifactSource::PipelineInput(name) => {
-            ArtifactInputSpec::ComponentInputArtifact(name.clone())
-        }
-        ArtifactSource::TaskOutput { task, output } => {
-            ArtifactInputSpec::TaskOutputArtifact(TaskOutputRef {
-                output_artifact_key: Some(output.clone()),
-                output_parameter_key: None,
-                producer_task: task.to_string(),
-            })
-        }
-    }
-}
-
-fn task_spec(task: &TaskNode, component_key: String) -> Result<TaskSpec, Error> {
-    let mut inputs = TaskInputs::default();
-    for (name, binding) in &task.inputs {
-        match binding {
-            Binding::Parameter(source) => {
-                let spec = parameter_input(source, name, &task.id)?;
-                inputs.parameters.insert(name.clone(), spec);
-            }
-            Binding::Artifact(source) => {
-                inputs
-                    .artifacts
-                    .insert(name.clone(), artifact_input(source));
-            }
-        }
-    }
-    Ok(TaskSpec {
-        caching_options: CachingOptions {
-            enable_cache: task.caching,
-        },
-        component_ref: ComponentRef {
-            name: component_key,
-        },
-        dependent_tasks: task
-            .dependencies()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        inputs,
-        retry_policy: task.retry.as_ref().map(RetryPolicySpec::from),
-        task_info: TaskInfo {
-            name: task
-                .display_name
-                .clone()
-                .unwrap_or_else(|| task.id.to_string()),
-        },
-    })
-}
-
 fn container_executor(container: &Container, task: &TaskNode, component: &str) -> ExecutorSpec {
     let env = task.env.iter().map(|(name, value)| EnvVar {
         name: name.clone(),
@@ -569,67 +516,6 @@ fn importer_executor(importer: &Importer, task: &TaskNode) -> ExecutorSpec {
     }
 }
 
-/// Collects the components and executors of a pipeline, numbering their keys across the
-/// whole pipeline (`comp-add`, `comp-add-2`, ...) in task creation order, depth first, as
-/// kfp's compiler does.
-struct SpecBuilder<'c> {
-    container: &'c Container,
-    components: BTreeMap<String, ComponentSpec>,
-    executors: BTreeMap<String, ExecutorSpec>,
-    key_counts: HashMap<String, usize>,
-}
-
-impl SpecBuilder<'_> {
-    fn next_key(&mut self, name: &str) -> String {
-        let count = self.key_counts.entry(name.to_owned()).or_insert(0);
-        *count += 1;
-        match *count {
-            1 => name.to_owned(),
-            n => format!("{name}-{n}"),
-        }
-    }
-
-    /// Builds the DAG of a graph, adding the components of its tasks.
-    fn dag(&mut self, graph: &Graph) -> Result<DagSpec, Error> {
-        let mut tasks = BTreeMap::new();
-        for task in &graph.tasks {
-            let outputs = task
-                .interface
-                .outputs
-                .iter()
-                .map(|o| (o.name.as_str(), o.kind));
-            let mut component = ComponentSpec {
-                input_definitions: input_definitions(&task.interface.inputs),
-                output_definitions: output_definitions(outputs),
-                ..ComponentSpec::default()
-            };
-            let key = self.next_key(&task.interface.name);
-            match &task.implementation {
-                Implementation::Container(entry) => {
-                    let executor = container_executor(self.container, task, entry.name);
-                    self.executors.insert(format!("exec-{key}"), executor);
-                    component.executor_label = Some(format!("exec-{key}"));
-                }
-                Implementation::Importer(importer) => {
-                    self.executors
-                        .insert(format!("exec-{key}"), importer_executor(importer, task));
-                    component.executor_label = Some(format!("exec-{key}"));
-                }
-                Implementation::Pipeline(inner) => {
-                    check_valid(inner)?;
-                    component.dag = Some(self.dag(inner)?);
-                }
-            }
-            self.components.insert(format!("comp-{key}"), component);
-            tasks.insert(task.id.to_string(), task_spec(task, format!("comp-{key}"))?);
-        }
-        Ok(DagSpec {
-            outputs: dag_outputs(&graph.outputs),
-            tasks,
-        })
-    }
-}
-
 fn check_valid(graph: &Graph) -> Result<(), Error> {
     if graph.errors.is_empty() {
         return Ok(());
@@ -641,55 +527,17 @@ fn check_valid(graph: &Graph) -> Result<(), Error> {
     )))
 }
 
-fn dag_outputs(outputs: &[OutputNode]) -> DagOutputs {
-    let mut dag = DagOutputs::default();
-    for output in outputs {
-        match &output.source {
-            Binding::Artifact(ArtifactSource::TaskOutput { task, output: key }) => {
-                let selector = OutputSelector {
-                    output_artifact_key: Some(key.clone()),
-                    output_parameter_key: None,
-                    producer_subtask: task.to_string(),
-                };
-                let selectors = ArtifactSelectors {
-                    artifact_selectors: vec![selector],
-                };
-                dag.artifacts.insert(output.name.clone(), selectors);
-            }
-            Binding::Parameter(ParamSource::TaskOutput { task, output: key }) => {
-                let selector = OutputSelector {
-                    output_artifact_key: None,
-                    output_parameter_key: Some(key.clone()),
-                    producer_subtask: task.to_string(),
-                };
-                let selector = ParameterSelector {
-                    value_from_parameter: selector,
-                };
-                dag.parameters.insert(output.name.clone(), selector);
-            }
-            // The pipeline output API accepts task outputs only.
-            _ => {}
-        }
-    }
-    dag
-}
-
 impl PipelineSpec {
     /// Builds the IR of a pipeline graph.
     pub fn from_graph(graph: &Graph, container: &Container) -> Result<Self, Error> {
         check_valid(graph)?;
-        let mut builder = SpecBuilder {
-            container,
-            components: BTreeMap::new(),
-            executors: BTreeMap::new(),
-            key_counts: HashMap::new(),
-        };
-        let dag = builder.dag(graph)?;
-        let SpecBuilder {
+        let mut collector = dag::Collector::new(container);
+        let dag = dag::DagBuilder::new(graph, &mut collector).root()?;
+        let dag::Collector {
             components,
             executors,
             ..
-        } = builder;
+        } = collector;
         let root_outputs = graph.outputs.iter().map(|o| (o.name.as_str(), o.kind));
         let root = ComponentSpec {
             dag: Some(dag),
@@ -877,6 +725,8 @@ pub fn component_graph(
         display_name: None,
         caching: true,
         retry: None,
+        group: None,
+        seq: 0,
         resources: Default::default(),
         env: Vec::new(),
     };
