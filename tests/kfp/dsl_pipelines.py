@@ -26,6 +26,7 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
     flaky, read_env = load("flaky"), load("read-env")
     line_count = load("line-count")
     total = load("total")
+    range_task, write_number, sum_files = load("range"), load("write-number"), load("sum-files")
 
     @dsl.pipeline(name="arithmetic", description="Adds two numbers and doubles the sum.")
     def arithmetic(b: int, a: int = 2) -> NamedTuple("Outputs", result=int):
@@ -91,7 +92,18 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
             increment(x=n)
         return summed.output
 
-    return {"arithmetic": arithmetic, "settings": settings, "outer": outer, "loops": loops}
+    @dsl.pipeline(
+        name="fan",
+        description="Loops over an upstream list one iteration at a time, and sums the files it writes.",
+    )
+    def fan(n: int = 3, offset: int = 0) -> int:
+        listed = range_task(n=n)
+        with dsl.ParallelFor(listed.output, parallelism=1) as item:
+            shifted = add(a=item, b=offset)
+            written = write_number(x=shifted.output)
+        return sum_files(files=dsl.Collected(written.outputs["number"])).output
+
+    return {"arithmetic": arithmetic, "settings": settings, "outer": outer, "loops": loops, "fan": fan}
 
 
 def main() -> int:

@@ -382,3 +382,8 @@ fn nested_pipeline_and_importer_match_kfp_dsl() {
 fn loops_and_collected_match_kfp_dsl() {
     assert_same_as_kfp_dsl("loops");
 }
+
+#[test]
+fn loop_over_upstream_list_matches_kfp_dsl() {
+    assert_same_as_kfp_dsl("fan");
+}

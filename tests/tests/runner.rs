@@ -444,3 +444,107 @@ fn compile_to_full_device_fails() {
         "{stderr}"
     );
 }
+
+#[test]
+fn loops_run_and_collect() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&["run", "loops", "--root", root.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    // add = 3; the items 1 and 2 give 1 + 3 + 3 = 7 and 2 + 3 + 3 = 8, which sum to 15.
+    assert!(
+        stdout.contains("  for-loop-1-iteration-0/increment.Output = 7\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  for-loop-1-iteration-1/increment.Output = 8\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  Output = 15\n"), "{stdout}");
+    assert!(
+        stdout.contains("for-loop-3-iteration-1/increment-2  succeeded"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn loop_items_from_param() {
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "loops",
+        "--param",
+        "items=[10, 20, 30]",
+        "--param",
+        "n=0",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    // With n = 0 each item passes unchanged: 10 + 20 + 30.
+    assert!(stdout.contains("  Output = 60\n"), "{stdout}");
+}
+
+#[test]
+fn loop_over_upstream_output_one_at_a_time() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "fan",
+        "--param",
+        "n=4",
+        "--jobs",
+        "2",
+        "--root",
+        root.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    // 0 + 1 + 2 + 3 written to files and summed.
+    assert!(stdout.contains("  Output = 6\n"), "{stdout}");
+    // With a parallelism limit of 1, each iteration starts after the one before finished.
+    let lines: Vec<&str> = stderr.lines().collect();
+    for iteration in 1..4 {
+        let started = format!("[for-loop-1-iteration-{iteration}/add] started");
+        let previous = format!(
+            "[for-loop-1-iteration-{}/write-number] succeeded",
+            iteration - 1
+        );
+        let started = lines.iter().position(|line| *line == started).unwrap();
+        let previous = lines
+            .iter()
+            .position(|line| line.starts_with(&previous))
+            .unwrap();
+        assert!(previous < started, "{stderr}");
+    }
+}
+
+#[test]
+fn failed_iteration_skips_collector() {
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "fan",
+        "--param",
+        "offset=-1",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 9, "{stderr}");
+    assert!(
+        stderr.contains("refusing to write the negative number -1"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("for-loop-1-iteration-0/write-number  failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("for-loop-1-iteration-2/write-number  succeeded"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sum-files                            skipped"),
+        "{stdout}"
+    );
+}

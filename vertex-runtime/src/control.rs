@@ -210,6 +210,12 @@ impl Pipeline {
                 self.next_group_number()
             ),
         };
+        // kfp types the item of an upstream list output as a string, since a LIST output
+        // carries no element type; it keeps the element type of lists it knows.
+        let item_type = match &items {
+            LoopItems::Channel(ParamSource::TaskOutput { .. }) => ParameterType::String,
+            _ => T::TYPE,
+        };
         let number = self.next_group_number();
         let group = {
             let mut graph = self.graph.borrow_mut();
@@ -221,7 +227,7 @@ impl Pipeline {
                 kind: GroupKind::ParallelFor {
                     items,
                     item_input,
-                    item_type: T::TYPE,
+                    item_type,
                     parallelism,
                 },
                 seq,

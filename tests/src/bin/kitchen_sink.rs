@@ -312,6 +312,54 @@ fn loops(
     summed.output.clone()
 }
 
+/// Returns `0..n`.
+#[vertex_component]
+fn range(n: i64) -> Vec<i64> {
+    (0..n).collect()
+}
+
+/// Writes `x` into a file.
+#[vertex_component]
+fn write_number(x: i64, number: Output<Dataset>) -> anyhow::Result<()> {
+    number.write(x.to_string())?;
+    anyhow::ensure!(x >= 0, "refusing to write the negative number {x}");
+    Ok(())
+}
+
+/// Sums the numbers written in files.
+#[vertex_component]
+fn sum_files(files: Vec<Input<Dataset>>) -> anyhow::Result<i64> {
+    let mut sum = 0;
+    for file in &files {
+        sum += std::fs::read_to_string(file.path())?
+            .trim()
+            .parse::<i64>()?;
+    }
+    Ok(sum)
+}
+
+/// Loops over an upstream list one iteration at a time, and sums the files it writes.
+#[vertex_pipeline]
+fn fan(
+    p: &Pipeline,
+    #[default(3)] n: ParamRef<i64>,
+    #[default(0)] offset: ParamRef<i64>,
+) -> ParamRef<i64> {
+    let listed = p.task(range { n });
+    let files = p.parallel_for(listed.output.clone(), Some(1), |p, item| {
+        let shifted = p.task(add {
+            a: item,
+            b: Some(offset.clone()),
+        });
+        p.task(write_number {
+            x: shifted.output.clone(),
+        })
+        .number
+        .clone()
+    });
+    p.task(sum_files { files }).output.clone()
+}
+
 /// Adds `y` to `x`, then one; used as a task of `outer`.
 #[vertex_pipeline]
 fn inner(p: &Pipeline, x: ParamRef<i64>, #[default(3)] y: ParamRef<i64>) -> ParamRef<i64> {

@@ -1,7 +1,7 @@
 //! The local runner: runs every task of a pipeline as a child process of this binary, the
 //! way a KFP orchestrator does, with artifacts under a local pipeline root.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -23,13 +23,18 @@ use crate::pipeline::{
     IMPORTER_OUTPUT, IMPORTER_URI,
 };
 
+mod loops;
 mod plan;
+
+use loops::{Expansion, Iterations};
 
 /// Lines of a failed task's log shown in the error.
 const LOG_TAIL_LINES: usize = 10;
 
 #[derive(Debug)]
 enum Status {
+    /// A task inside a loop, copied per iteration once the loop's list is known.
+    Template,
     Pending,
     Running,
     Succeeded(ExecutorOutput),
@@ -91,8 +96,14 @@ pub(crate) fn run(
         )));
     }
     let values = resolve_parameters(graph, params)?;
-    let flattened = plan::flatten(graph);
-    let graph = &flattened;
+    if let Some(message) = plan::unsupported(graph) {
+        return Err(Error::Pipeline(message));
+    }
+    let mut flattened = plan::flatten(graph);
+    if let Some(message) = loops::unsupported(&flattened) {
+        return Err(Error::Pipeline(message));
+    }
+    let graph = &mut flattened;
     let root = std::path::absolute(root)
         .map_err(|error| Error::Usage(format!("invalid --root `{}`: {error}", root.display())))?;
     let run_name = format!("{}-{}", graph.name, timestamp());
@@ -114,11 +125,17 @@ pub(crate) fn run(
         .tasks
         .iter()
         .map(|task| TaskRun {
-            status: Status::Pending,
+            status: if task.group.is_some() {
+                Status::Template
+            } else {
+                Status::Pending
+            },
             duration: Duration::ZERO,
             directory: run_dir.join(task.id.as_str()),
         })
         .collect();
+    let mut loops = vec![Expansion::Waiting; graph.groups.len()];
+    let mut iterations = Iterations::new();
     let executable = std::env::current_exe()
         .map_err(|error| Error::Pipeline(format!("cannot locate this binary: {error}")))?;
     let (sender, receiver) = mpsc::channel::<Event>();
@@ -126,11 +143,21 @@ pub(crate) fn run(
     let mut running: BTreeMap<usize, Arc<Control>> = BTreeMap::new();
     let mut interrupted = None;
     loop {
-        skip_dependents_of_failures(graph, &mut runs);
+        let known = RunOutputs::new(graph, &runs);
+        let added = loops::expand_ready(graph, &mut loops, &mut iterations, &values, &known);
+        for task in &graph.tasks[graph.tasks.len() - added..] {
+            runs.push(TaskRun {
+                status: Status::Pending,
+                duration: Duration::ZERO,
+                directory: run_dir.join(task.id.as_str()),
+            });
+        }
+        let graph = &*graph;
+        skip_dependents_of_failures(graph, &loops, &mut runs);
         let ready = if interrupted.is_some() {
             Vec::new()
         } else {
-            ready_tasks(graph, &runs)
+            ready_tasks(graph, &loops, &runs)
         };
         // Importers and tasks that fail to start finish at once, which may make others ready.
         let mut finished_at_once = false;
@@ -138,7 +165,10 @@ pub(crate) fn run(
             if running.len() == jobs {
                 break;
             }
-            let input = executor_input(graph, &runs, &values, index);
+            if !iteration_may_start(graph, &iterations, &running, index) {
+                continue;
+            }
+            let input = executor_input(graph, &loops, &runs, &values, index);
             let task = &graph.tasks[index];
             let component = match &task.implementation {
                 Implementation::Container(entry) => entry.name,
@@ -312,36 +342,104 @@ fn index_of(graph: &Graph, id: &TaskId) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-fn ready_tasks(graph: &Graph, runs: &[TaskRun]) -> Vec<usize> {
+/// The outputs of a run so far, for loops waiting for their list.
+struct RunOutputs<'r> {
+    index: HashMap<TaskId, usize>,
+    runs: &'r [TaskRun],
+}
+
+impl<'r> RunOutputs<'r> {
+    fn new(graph: &Graph, runs: &'r [TaskRun]) -> Self {
+        let index = graph
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, task)| (task.id.clone(), i))
+            .collect();
+        Self { index, runs }
+    }
+}
+
+impl loops::Outputs for RunOutputs<'_> {
+    fn parameter(&self, task: &TaskId, output: &str) -> Option<Value> {
+        match &self.runs.get(*self.index.get(task)?)?.status {
+            Status::Succeeded(outputs) => outputs.parameter_values.get(output).cloned(),
+            _ => None,
+        }
+    }
+
+    fn failed(&self, task: &TaskId) -> bool {
+        let status = self
+            .index
+            .get(task)
+            .and_then(|&i| self.runs.get(i))
+            .map(|run| &run.status);
+        matches!(status, Some(Status::Failed(_) | Status::Skipped(_)))
+    }
+}
+
+/// What a task waits for: the tasks it needs, or the upstream task that stops it.
+enum Needs {
+    Tasks(BTreeSet<TaskId>),
+    /// A loop it collects from has not expanded yet.
+    Loop,
+    Blocked(TaskId),
+}
+
+/// Returns the tasks a task needs: producers of its inputs, `after` tasks, and every
+/// iteration's copy of the producers it collects from.
+fn needs(graph: &Graph, loops: &[Expansion], task: &TaskNode) -> Needs {
+    let mut needed = task.dependencies();
+    for (_, binding) in &task.inputs {
+        let (group, producer) = match binding {
+            Binding::Parameter(ParamSource::Collected { group, task, .. })
+            | Binding::Artifact(ArtifactSource::Collected { group, task, .. }) => (*group, task),
+            _ => continue,
+        };
+        match &loops[group] {
+            Expansion::Waiting => return Needs::Loop,
+            Expansion::Failed(upstream) => return Needs::Blocked(upstream.clone()),
+            Expansion::Expanded(copies) => {
+                needed.extend(copies.iter().filter_map(|copy| copy.get(producer).cloned()))
+            }
+        }
+    }
+    let _ = graph;
+    Needs::Tasks(needed)
+}
+
+fn ready_tasks(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> Vec<usize> {
     (0..graph.tasks.len())
         .filter(|&index| matches!(runs[index].status, Status::Pending))
-        .filter(|&index| {
-            graph.tasks[index].dependencies().iter().all(|dependency| {
+        .filter(|&index| match needs(graph, loops, &graph.tasks[index]) {
+            Needs::Tasks(needed) => needed.iter().all(|dependency| {
                 let dependency = index_of(graph, dependency);
                 matches!(
                     runs.get(dependency).map(|run| &run.status),
                     Some(Status::Succeeded(_))
                 )
-            })
+            }),
+            Needs::Loop | Needs::Blocked(_) => false,
         })
         .collect()
 }
 
-fn skip_dependents_of_failures(graph: &Graph, runs: &mut [TaskRun]) {
+fn skip_dependents_of_failures(graph: &Graph, loops: &[Expansion], runs: &mut [TaskRun]) {
     for index in 0..graph.tasks.len() {
         if !matches!(runs[index].status, Status::Pending) {
             continue;
         }
-        let blocked = graph.tasks[index]
-            .dependencies()
-            .into_iter()
-            .find(|dependency| {
+        let blocked = match needs(graph, loops, &graph.tasks[index]) {
+            Needs::Blocked(upstream) => Some(upstream),
+            Needs::Loop => None,
+            Needs::Tasks(needed) => needed.into_iter().find(|dependency| {
                 let dependency = index_of(graph, dependency);
                 matches!(
                     runs.get(dependency).map(|run| &run.status),
                     Some(Status::Failed(_) | Status::Skipped(_))
                 )
-            });
+            }),
+        };
         if let Some(dependency) = blocked {
             eprintln!(
                 "[{}] skipped: upstream task `{dependency}` did not succeed",
@@ -350,6 +448,47 @@ fn skip_dependents_of_failures(graph: &Graph, runs: &mut [TaskRun]) {
             runs[index].status = Status::Skipped(dependency);
         }
     }
+}
+
+/// Applies a loop's parallelism limit: a task of an iteration that is not running yet may
+/// start only while fewer iterations than the limit run.
+fn iteration_may_start(
+    graph: &Graph,
+    iterations: &Iterations,
+    running: &BTreeMap<usize, Arc<Control>>,
+    index: usize,
+) -> bool {
+    let Some(&(group, iteration)) = iterations.get(&graph.tasks[index].id) else {
+        return true;
+    };
+    let crate::control::GroupKind::ParallelFor { parallelism, .. } = &graph.groups[group].kind;
+    let Some(limit) = parallelism else {
+        return true;
+    };
+    let active: BTreeSet<usize> = running
+        .keys()
+        .filter_map(|&running| iterations.get(&graph.tasks[running].id))
+        .filter(|(g, _)| *g == group)
+        .map(|(_, i)| *i)
+        .collect();
+    active.contains(&iteration) || active.len() < *limit as usize
+}
+
+/// Returns the outputs of every iteration's copy of `task` in loop `group`, in order.
+fn collected<'a>(
+    graph: &'a Graph,
+    loops: &'a [Expansion],
+    runs: &'a [TaskRun],
+    group: usize,
+    task: &'a TaskId,
+) -> impl Iterator<Item = &'a ExecutorOutput> + 'a {
+    let copies = match &loops[group] {
+        Expansion::Expanded(copies) => copies.as_slice(),
+        _ => &[],
+    };
+    copies
+        .iter()
+        .filter_map(move |copy| upstream_output(graph, runs, copy.get(task)?))
 }
 
 fn upstream_output<'a>(
@@ -373,6 +512,7 @@ fn artifact_type(kind: ValueKind) -> Option<(&'static str, &'static str)> {
 /// Builds the executor input of one task from constants, parameters and upstream outputs.
 fn executor_input(
     graph: &Graph,
+    loops: &[Expansion],
     runs: &[TaskRun],
     values: &Map<String, Value>,
     index: usize,
@@ -408,9 +548,52 @@ fn executor_input(
             }
             Binding::Parameter(ParamSource::Invalid(_))
             | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
-            // NOTE: loops do not run locally yet; `run` rejects pipelines that have them.
-            Binding::Parameter(ParamSource::LoopItem { .. } | ParamSource::Collected { .. })
-            | Binding::Artifact(ArtifactSource::Collected { .. }) => {}
+            // Loop items become constants when the loop expands.
+            Binding::Parameter(ParamSource::LoopItem { .. }) => {}
+            Binding::Parameter(ParamSource::Collected {
+                group,
+                task,
+                output,
+            }) => {
+                let values = collected(graph, loops, runs, *group, task)
+                    .map(|produced| {
+                        produced
+                            .parameter_values
+                            .get(output)
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    })
+                    .collect();
+                input
+                    .inputs
+                    .parameter_values
+                    .insert(name.clone(), Value::Array(values));
+            }
+            Binding::Artifact(ArtifactSource::Collected {
+                group,
+                task,
+                output,
+            }) => {
+                let kind = graph.tasks[index_of(graph, task)]
+                    .interface
+                    .outputs
+                    .iter()
+                    .find(|o| &o.name == output)
+                    .and_then(|o| artifact_type(o.kind));
+                let artifacts = collected(graph, loops, runs, *group, task)
+                    .filter_map(|produced| {
+                        produced.artifacts.get(output)?.artifacts.first().cloned()
+                    })
+                    .map(|artifact| match kind {
+                        Some((title, version)) => artifact.with_type(title, version),
+                        None => artifact,
+                    })
+                    .collect();
+                input
+                    .inputs
+                    .artifacts
+                    .insert(name.clone(), ArtifactList::new(artifacts));
+            }
             Binding::Artifact(ArtifactSource::TaskOutput {
                 task: producer,
                 output,
@@ -666,6 +849,7 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
     let mut text = format!("\n{:width$}  {:9}  time\n", "task", "status");
     for (task, run) in graph.tasks.iter().zip(runs) {
         let (status, time) = match &run.status {
+            Status::Template => continue,
             Status::Succeeded(_) => ("succeeded", format_duration(run.duration)),
             Status::Failed(_) => ("failed", format_duration(run.duration)),
             Status::Skipped(upstream) => (

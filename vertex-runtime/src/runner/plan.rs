@@ -90,6 +90,14 @@ fn flatten_into<'g>(
             );
         }
         let flattened = match &task.implementation {
+            Implementation::Pipeline(inner) if !inner.groups.is_empty() || task.group.is_some() => {
+                // NOTE: loops inside nested pipelines, and nested pipelines inside loops, do
+                // not run locally yet; `run` reports it before starting anything.
+                Flattened {
+                    outputs: HashMap::new(),
+                    leaves: BTreeSet::new(),
+                }
+            }
             Implementation::Pipeline(inner) => {
                 let prefix = format!("{prefix}{}/", task.id);
                 let inner_inputs = bindings.into_iter().collect();
@@ -137,8 +145,22 @@ fn flatten_into<'g>(
     scope
 }
 
+/// Returns the nested pipeline tasks that the local runner cannot flatten yet: those with
+/// loops inside, and those inside a loop.
+pub(super) fn unsupported(graph: &Graph) -> Option<String> {
+    graph.tasks.iter().find_map(|task| match &task.implementation {
+        Implementation::Pipeline(inner) if !inner.groups.is_empty() || task.group.is_some() => Some(format!(
+            "task `{}` runs pipeline `{}` with or inside a loop, which the local runner does not support yet",
+            task.id, inner.name
+        )),
+        Implementation::Pipeline(inner) => unsupported(inner),
+        _ => None,
+    })
+}
+
 /// Returns the graph with every nested pipeline replaced by its tasks, and its outputs
-/// pointing at their flattened producers.
+/// pointing at their flattened producers. Loops stay as they are, since their iterations
+/// are known only at run time.
 pub(super) fn flatten(graph: &Graph) -> Graph {
     let inputs = graph
         .inputs
