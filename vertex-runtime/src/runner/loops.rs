@@ -95,15 +95,15 @@ pub(super) fn expand_ready(
     outputs: &dyn Outputs,
 ) -> usize {
     let before = graph.tasks.len();
-    for group in 0..graph.groups.len() {
-        if !matches!(loops[group], Expansion::Waiting) || graph.groups[group].parent.is_some() {
+    for (group, state) in loops.iter_mut().enumerate() {
+        if !matches!(state, Expansion::Waiting) || graph.groups[group].parent.is_some() {
             continue;
         }
         let items = match items(&graph.groups[group].kind, values, outputs) {
             Ok(Some(items)) => items,
             Ok(None) => continue,
             Err(upstream) => {
-                loops[group] = Expansion::Failed(upstream);
+                *state = Expansion::Failed(upstream);
                 continue;
             }
         };
@@ -144,7 +144,7 @@ pub(super) fn expand_ready(
             }
             expanded.push(copies);
         }
-        loops[group] = Expansion::Expanded(expanded);
+        *state = Expansion::Expanded(expanded);
     }
     graph.tasks.len() - before
 }
