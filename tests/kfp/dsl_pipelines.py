@@ -27,6 +27,7 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
     line_count = load("line-count")
     total = load("total")
     range_task, write_number, sum_files = load("range"), load("write-number"), load("sum-files")
+    report = load("report")
 
     @dsl.pipeline(name="arithmetic", description="Adds two numbers and doubles the sum.")
     def arithmetic(b: int, a: int = 2) -> NamedTuple("Outputs", result=int):
@@ -103,7 +104,32 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
             written = write_number(x=shifted.output)
         return sum_files(files=dsl.Collected(written.outputs["number"])).output
 
-    return {"arithmetic": arithmetic, "settings": settings, "outer": outer, "loops": loops, "fan": fan}
+    @dsl.pipeline(
+        name="flow",
+        description="Branches on an upstream output and on parameters, guarded by an exit handler.",
+    )
+    def flow(n: int = 1, name: str = "go", rate: float = 0.5) -> str:
+        reported = report(msg="bye")
+        with dsl.ExitHandler(reported):
+            first = add(a=n)
+            with dsl.If(first.output > 5):
+                increment(x=first.output)
+            with dsl.Elif(name == "go"):
+                increment(x=n)
+            with dsl.Else():
+                increment(x=2)
+            with dsl.If(rate >= 0.5):
+                read_env(name=name)
+        return reported.output
+
+    return {
+        "arithmetic": arithmetic,
+        "settings": settings,
+        "outer": outer,
+        "loops": loops,
+        "fan": fan,
+        "flow": flow,
+    }
 
 
 def main() -> int:

@@ -387,3 +387,8 @@ fn loops_and_collected_match_kfp_dsl() {
 fn loop_over_upstream_list_matches_kfp_dsl() {
     assert_same_as_kfp_dsl("fan");
 }
+
+#[test]
+fn conditions_and_exit_handler_match_kfp_dsl() {
+    assert_same_as_kfp_dsl("flow");
+}

@@ -548,3 +548,81 @@ fn failed_iteration_skips_collector() {
         "{stdout}"
     );
 }
+
+#[test]
+fn branches_run_the_first_that_holds() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&["run", "flow", "--root", root.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    // add gives 1, not above 5, so the `name == "go"` branch runs.
+    assert!(
+        stdout.contains("increment    skipped    - (the condition of `condition-3` does not hold)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("increment-2  succeeded"), "{stdout}");
+    assert!(
+        stdout.contains("increment-3  skipped    - (the condition of `condition-5` does not hold)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("read-env     succeeded"), "{stdout}");
+    assert!(
+        stdout.contains("  Output = \"bye: SUCCEEDED\"\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn branches_follow_params() {
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "flow",
+        "--param",
+        "n=10",
+        "--param",
+        "rate=0.1",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  increment.Output = 11\n"), "{stdout}");
+    assert!(stdout.contains("increment-2  skipped"), "{stdout}");
+    assert!(
+        stdout.contains("read-env     skipped    - (the condition of `condition-6` does not hold)"),
+        "{stdout}"
+    );
+    let args = [
+        "run",
+        "flow",
+        "--param",
+        "name=stop",
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  increment-3.Output = 3\n"), "{stdout}");
+}
+
+#[test]
+fn exit_task_runs_after_failure() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "guarded-failure",
+        "--root",
+        root.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 9, "{stderr}");
+    assert!(stdout.contains("maybe-fail  failed"), "{stdout}");
+    assert!(stdout.contains("report      succeeded"), "{stdout}");
+    assert!(
+        stdout.contains("report.Output = \"done: FAILED task `maybe-fail` exited with code 5"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("task `maybe-fail` exited with code 5"),
+        "{stderr}"
+    );
+}

@@ -147,7 +147,7 @@ impl<P: Parameter> InputArg for P {
     type Channel = ParamRef<P>;
 
     fn kind() -> (ValueKind, bool) {
-        (ValueKind::Parameter(P::TYPE), false)
+        (ValueKind::Parameter(P::TYPE), P::OPTIONAL_INPUT)
     }
 
     fn extract(source: &InputSource<'_>) -> Result<Self, String> {

@@ -30,6 +30,20 @@ pub struct GroupNode {
 /// The kind of a control-flow group.
 #[derive(Clone, Debug, PartialEq)]
 pub enum GroupKind {
+    /// Tasks that run only when every term holds, like kfp's `dsl.If`, `dsl.Elif` and
+    /// `dsl.Else`; a term is a comparison, negated for the branches before this one.
+    Condition {
+        /// The comparisons, each with whether it is negated.
+        terms: Vec<(Condition, bool)>,
+    },
+    /// The branches of an if/else-if/else chain, each a `Condition` group inside it.
+    Branches,
+    /// Tasks guarded by an exit task that runs once they are all done, whatever their
+    /// outcome, like kfp's `dsl.ExitHandler`.
+    ExitHandler {
+        /// The exit task.
+        exit_task: crate::pipeline::TaskId,
+    },
     /// A loop that runs its tasks once per item, up to `parallelism` at a time.
     ParallelFor {
         /// The list looped over.
@@ -41,6 +55,136 @@ pub enum GroupKind {
         /// The most iterations running at once, if limited.
         parallelism: Option<u32>,
     },
+}
+
+/// A comparison operator of a [`Condition`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Operator {
+    /// Returns the operator as CEL and kfp write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eq => "==",
+            Self::Ne => "!=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+        }
+    }
+}
+
+/// A comparison of two parameter values of one type, the condition of a branch. Build one
+/// with the comparison methods of [`ParamRef`], such as `count.is_gt(5)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// The left operand.
+    pub left: ParamSource,
+    /// The comparison.
+    pub operator: Operator,
+    /// The right operand.
+    pub right: ParamSource,
+    /// The type of both operands.
+    pub parameter_type: ParameterType,
+}
+
+/// Parameter types that compare by order: integers and floats.
+pub trait Ordered {}
+
+macro_rules! ordered {
+    ($($number:ty),*) => {$(impl Ordered for $number {})*};
+}
+
+ordered!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+
+impl<T: Parameter> ParamRef<T> {
+    fn compare(&self, operator: Operator, other: ParamRef<T>) -> Condition {
+        Condition {
+            left: self.source.clone(),
+            operator,
+            right: other.source,
+            parameter_type: T::TYPE,
+        }
+    }
+
+    /// The condition that this value equals `other`.
+    pub fn is_eq(&self, other: impl Into<ParamRef<T>>) -> Condition {
+        self.compare(Operator::Eq, other.into())
+    }
+
+    /// The condition that this value differs from `other`.
+    pub fn is_ne(&self, other: impl Into<ParamRef<T>>) -> Condition {
+        self.compare(Operator::Ne, other.into())
+    }
+}
+
+impl<T: Parameter + Ordered> ParamRef<T> {
+    /// The condition that this value is less than `other`.
+    pub fn is_lt(&self, other: impl Into<ParamRef<T>>) -> Condition {
+        self.compare(Operator::Lt, other.into())
+    }
+
+    /// The condition that this value is at most `other`.
+    pub fn is_le(&self, other: impl Into<ParamRef<T>>) -> Condition {
+        self.compare(Operator::Le, other.into())
+    }
+
+    /// The condition that this value is greater than `other`.
+    pub fn is_gt(&self, other: impl Into<ParamRef<T>>) -> Condition {
+        self.compare(Operator::Gt, other.into())
+    }
+
+    /// The condition that this value is at least `other`.
+    pub fn is_ge(&self, other: impl Into<ParamRef<T>>) -> Condition {
+        self.compare(Operator::Ge, other.into())
+    }
+}
+
+/// The branches of an if/else-if/else chain, from [`Pipeline::branches`]. Each branch runs
+/// only when its condition holds and those of the branches before it do not.
+pub struct Branches {
+    pipeline: Pipeline,
+    earlier: Vec<Condition>,
+}
+
+impl Branches {
+    fn branch(&mut self, condition: Option<Condition>, body: impl FnOnce(&Pipeline)) {
+        let mut terms: Vec<(Condition, bool)> =
+            self.earlier.iter().map(|c| (c.clone(), true)).collect();
+        if let Some(condition) = condition {
+            terms.push((condition.clone(), false));
+            self.earlier.push(condition);
+        }
+        let inner = self
+            .pipeline
+            .open_group(GroupKind::Condition { terms }, "condition");
+        body(&inner);
+    }
+
+    /// Adds a branch that runs when `condition` holds and no earlier branch ran.
+    pub fn when(mut self, condition: Condition, body: impl FnOnce(&Pipeline)) -> Self {
+        self.branch(Some(condition), body);
+        self
+    }
+
+    /// Adds the last branch, which runs when no earlier branch ran.
+    pub fn otherwise(mut self, body: impl FnOnce(&Pipeline)) {
+        self.branch(None, body);
+    }
 }
 
 /// The list a loop goes over.
@@ -169,6 +313,105 @@ pub(crate) fn channel_name(source: &ParamSource) -> Option<String> {
 }
 
 impl Pipeline {
+    /// Adds a group inside the current one and returns the pipeline handle that adds tasks
+    /// to it; its key is `<prefix>-N`.
+    fn open_group(&self, kind: GroupKind, prefix: &str) -> Pipeline {
+        let number = self.next_group_number();
+        let mut graph = self.graph.borrow_mut();
+        let seq = graph.next_seq;
+        graph.next_seq += 1;
+        graph.groups.push(GroupNode {
+            id: format!("{prefix}-{number}"),
+            parent: self.group,
+            kind,
+            seq,
+        });
+        Pipeline {
+            graph: std::rc::Rc::clone(&self.graph),
+            group: Some(graph.groups.len() - 1),
+        }
+    }
+
+    /// Adds tasks that run only when `condition` holds, like kfp's `dsl.If`.
+    ///
+    /// ```no_run
+    /// # use vertex_runtime::prelude::*;
+    /// # #[vertex_component] fn score() -> f64 { 0.9 }
+    /// # #[vertex_component] fn publish(score: f64) {}
+    /// #[vertex_pipeline]
+    /// fn gated(p: &Pipeline) {
+    ///     let scored = p.task(score {});
+    ///     p.condition(scored.output.is_ge(0.8), |p| {
+    ///         p.task(publish { score: scored.output.clone() });
+    ///     });
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn condition(&self, condition: Condition, body: impl FnOnce(&Pipeline)) {
+        let terms = vec![(condition, false)];
+        let inner = self.open_group(GroupKind::Condition { terms }, "condition");
+        body(&inner);
+    }
+
+    /// Starts an if/else-if/else chain, like kfp's `dsl.If`, `dsl.Elif` and `dsl.Else`.
+    ///
+    /// ```no_run
+    /// # use vertex_runtime::prelude::*;
+    /// # #[vertex_component] fn flip() -> String { "heads".into() }
+    /// # #[vertex_component] fn say(text: String) {}
+    /// #[vertex_pipeline]
+    /// fn coin(p: &Pipeline) {
+    ///     let side = p.task(flip {});
+    ///     p.branches()
+    ///         .when(side.output.is_eq("heads"), |p| {
+    ///             p.task(say { text: "heads".into() });
+    ///         })
+    ///         .otherwise(|p| {
+    ///             p.task(say { text: "tails".into() });
+    ///         });
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn branches(&self) -> Branches {
+        Branches {
+            pipeline: self.open_group(GroupKind::Branches, "condition-branches"),
+            earlier: Vec::new(),
+        }
+    }
+
+    /// Adds tasks guarded by an exit task, like kfp's `dsl.ExitHandler`: the exit task runs
+    /// once the guarded tasks are done, whether they succeeded or failed, and receives their
+    /// final status. `exit` builds the exit task's inputs from that status.
+    ///
+    /// ```no_run
+    /// # use vertex_runtime::prelude::*;
+    /// # #[vertex_component] fn work() {}
+    /// # #[vertex_component] fn report(status: PipelineTaskFinalStatus) {}
+    /// #[vertex_pipeline]
+    /// fn guarded(p: &Pipeline) {
+    ///     p.exit_handler(|status| report { status }, |p| {
+    ///         p.task(work {});
+    ///     });
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn exit_handler<C: crate::pipeline::ComponentTask>(
+        &self,
+        exit: impl FnOnce(ParamRef<crate::param::PipelineTaskFinalStatus>) -> C,
+        body: impl FnOnce(&Pipeline),
+    ) -> crate::pipeline::Task<C::Outputs> {
+        // kfp numbers the exit task before the group, which is created next.
+        let group = self.graph.borrow().groups.len();
+        let status = ParamRef::from_source(ParamSource::TaskFinalStatus { group });
+        let exit_task = self.task(exit(status));
+        let kind = GroupKind::ExitHandler {
+            exit_task: exit_task.id().clone(),
+        };
+        let inner = self.open_group(kind, "exit-handler");
+        body(&inner);
+        exit_task
+    }
+
     fn next_group_number(&self) -> usize {
         let mut graph = self.graph.borrow_mut();
         graph.group_counter += 1;

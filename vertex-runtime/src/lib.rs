@@ -97,7 +97,7 @@ pub use artifact::{
     Output, SlicedClassificationMetrics, HTML,
 };
 pub use error::Error;
-pub use param::{Parameter, ParameterType};
+pub use param::{FinalStatusError, Parameter, ParameterType, PipelineTaskFinalStatus};
 pub use pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
 pub use settings::RetryPolicy;
 
@@ -150,6 +150,7 @@ pub mod prelude {
         Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model,
         Output, SlicedClassificationMetrics, HTML,
     };
+    pub use crate::param::PipelineTaskFinalStatus;
     pub use crate::pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
     pub use crate::settings::RetryPolicy;
     pub use vertex_macros::{vertex_component, vertex_pipeline, Outputs, Parameter};

@@ -31,6 +31,8 @@ pub enum ParameterType {
     List,
     /// `STRUCT`: maps, `serde_json::Value` and structs deriving [`Parameter`](derive@crate::Parameter).
     Struct,
+    /// `TASK_FINAL_STATUS`: [`PipelineTaskFinalStatus`], the input of an exit task.
+    TaskFinalStatus,
 }
 
 impl ParameterType {
@@ -43,6 +45,7 @@ impl ParameterType {
             Self::Boolean => "BOOLEAN",
             Self::List => "LIST",
             Self::Struct => "STRUCT",
+            Self::TaskFinalStatus => "TASK_FINAL_STATUS",
         }
     }
 
@@ -55,6 +58,7 @@ impl ParameterType {
             Self::Boolean => "bool",
             Self::List => "list",
             Self::Struct => "dict",
+            Self::TaskFinalStatus => "PipelineTaskFinalStatus",
         }
     }
 }
@@ -139,6 +143,10 @@ pub(crate) fn describe(value: &Value) -> String {
 pub trait Parameter: Sized {
     /// The IR type this Rust type maps to.
     const TYPE: ParameterType;
+
+    /// Whether an input of this type is optional in the spec even without a default; only
+    /// the final status of an exit task is, as kfp declares it.
+    const OPTIONAL_INPUT: bool = false;
 
     /// Decodes a value received in an executor input.
     fn decode(value: &Value) -> Result<Self, ValueError>;
@@ -482,6 +490,84 @@ impl DefaultValue<String> for &str {
     }
 }
 
+/// The final state of the tasks an exit handler guards, given to its exit task, like kfp's
+/// `dsl.PipelineTaskFinalStatus`. Both the camelCase keys of protobuf JSON and the
+/// snake_case keys of kfp.local are read, and the `error` may be absent.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PipelineTaskFinalStatus {
+    /// `SUCCEEDED`, `FAILED` or `CANCELLED`.
+    #[serde(default)]
+    pub state: String,
+    /// The resource name of the pipeline run.
+    #[serde(default, alias = "pipeline_job_resource_name")]
+    pub pipeline_job_resource_name: String,
+    /// The name of the exit handler's task.
+    #[serde(default, alias = "pipeline_task_name")]
+    pub pipeline_task_name: String,
+    /// The error of a failed run, when there is one.
+    #[serde(default)]
+    pub error: Option<FinalStatusError>,
+}
+
+/// The error in a [`PipelineTaskFinalStatus`] (a `google.rpc.Status`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct FinalStatusError {
+    /// The gRPC status code.
+    #[serde(default)]
+    pub code: i64,
+    /// The message.
+    #[serde(default)]
+    pub message: String,
+}
+
+impl PipelineTaskFinalStatus {
+    /// Creates a status.
+    pub fn new(
+        state: &str,
+        pipeline_job_resource_name: &str,
+        pipeline_task_name: &str,
+        error: Option<FinalStatusError>,
+    ) -> Self {
+        Self {
+            state: state.to_owned(),
+            pipeline_job_resource_name: pipeline_job_resource_name.to_owned(),
+            pipeline_task_name: pipeline_task_name.to_owned(),
+            error,
+        }
+    }
+
+    /// Returns whether every guarded task succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.state == "SUCCEEDED"
+    }
+}
+
+impl FinalStatusError {
+    /// Creates an error.
+    pub fn new(code: i64, message: &str) -> Self {
+        Self {
+            code,
+            message: message.to_owned(),
+        }
+    }
+}
+
+impl Parameter for PipelineTaskFinalStatus {
+    const TYPE: ParameterType = ParameterType::TaskFinalStatus;
+    const OPTIONAL_INPUT: bool = true;
+
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        decode_struct(value)
+    }
+
+    fn encode(&self) -> Result<Value, ValueError> {
+        encode_struct(self)
+    }
+}
+
 /// Parses a command-line value of a pipeline parameter: the text itself for `STRING`, JSON
 /// for every other type, checked against the type.
 pub fn parse_text_value(parameter_type: ParameterType, text: &str) -> Result<Value, String> {
@@ -508,7 +594,7 @@ pub fn check_type(parameter_type: ParameterType, value: &Value) -> Result<(), Va
             Value::Array(_) => Ok(()),
             other => Err(ValueError::expected("a list", other)),
         },
-        ParameterType::Struct => decode_object(value).map(drop),
+        ParameterType::Struct | ParameterType::TaskFinalStatus => decode_object(value).map(drop),
     }
 }
 
@@ -624,6 +710,19 @@ mod tests {
         let value = json!({"depth": 4.5, "rate": 1, "tags": []});
         let error = decode_struct::<Config>(&value).unwrap_err();
         assert_eq!(error.path(), ".depth");
+    }
+
+    #[test]
+    fn final_status_reads_both_spellings() {
+        let local = json!({"state": "FAILED", "pipeline_job_resource_name": "run", "pipeline_task_name": "exit-handler-1", "error": {}});
+        let status = PipelineTaskFinalStatus::decode(&local).unwrap();
+        assert_eq!(status.pipeline_task_name, "exit-handler-1");
+        assert!(!status.succeeded());
+        let backend = json!({"state": "SUCCEEDED", "pipelineJobResourceName": "run", "pipelineTaskName": "exit-handler-1"});
+        let status = PipelineTaskFinalStatus::decode(&backend).unwrap();
+        assert_eq!(status.pipeline_job_resource_name, "run");
+        assert_eq!(status.error, None);
+        assert!(status.succeeded());
     }
 
     #[test]

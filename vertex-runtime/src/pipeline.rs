@@ -75,6 +75,11 @@ pub enum ParamSource {
         /// Its output's name.
         output: String,
     },
+    /// The final status of the tasks an exit handler guards.
+    TaskFinalStatus {
+        /// The exit handler's index in [`Graph::groups`].
+        group: usize,
+    },
 }
 
 /// The source of an artifact.

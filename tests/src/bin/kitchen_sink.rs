@@ -360,6 +360,71 @@ fn fan(
     p.task(sum_files { files }).output.clone()
 }
 
+/// Reports the final status of the tasks an exit handler guards.
+#[vertex_component]
+fn report(status: PipelineTaskFinalStatus, #[default("done")] msg: String) -> String {
+    let error = status.error.map(|error| error.message).unwrap_or_default();
+    format!("{msg}: {} {error}", status.state)
+        .trim_end()
+        .to_owned()
+}
+
+/// Branches on an upstream output and on parameters, guarded by an exit handler.
+#[vertex_pipeline]
+fn flow(
+    p: &Pipeline,
+    #[default(1)] n: ParamRef<i64>,
+    #[default("go")] name: ParamRef<String>,
+    #[default(0.5)] rate: ParamRef<f64>,
+) -> ParamRef<String> {
+    let reported = p.exit_handler(
+        |status| report {
+            status,
+            msg: Some("bye".into()),
+        },
+        |p| {
+            let first = p.task(add {
+                a: n.clone(),
+                b: None,
+            });
+            p.branches()
+                .when(first.output.is_gt(5), |p| {
+                    p.task(add_one {
+                        x: first.output.clone(),
+                        step: None,
+                    });
+                })
+                .when(name.is_eq("go"), |p| {
+                    p.task(add_one {
+                        x: n.clone(),
+                        step: None,
+                    });
+                })
+                .otherwise(|p| {
+                    p.task(add_one {
+                        x: 2.into(),
+                        step: None,
+                    });
+                });
+            p.condition(rate.is_ge(0.5), |p| {
+                p.task(read_env { name: name.clone() });
+            });
+        },
+    );
+    reported.output.clone()
+}
+
+/// A failing task guarded by an exit handler, which still reports.
+#[vertex_pipeline]
+fn guarded_failure(p: &Pipeline) {
+    p.exit_handler(
+        |status| report { status, msg: None },
+        |p| {
+            p.task(maybe_fail { fail: true.into() });
+        },
+    );
+}
+
 /// Adds `y` to `x`, then one; used as a task of `outer`.
 #[vertex_pipeline]
 fn inner(p: &Pipeline, x: ParamRef<i64>, #[default(3)] y: ParamRef<i64>) -> ParamRef<i64> {

@@ -36,7 +36,9 @@ fn items(
     values: &Map<String, Value>,
     outputs: &dyn Outputs,
 ) -> Result<Option<Vec<Value>>, TaskId> {
-    let GroupKind::ParallelFor { items, .. } = kind;
+    let GroupKind::ParallelFor { items, .. } = kind else {
+        return Ok(None);
+    };
     let list = match items {
         LoopItems::Raw(value) => Some(value.clone()),
         LoopItems::Channel(ParamSource::Constant(value)) => Some(value.clone()),
@@ -96,7 +98,9 @@ pub(super) fn expand_ready(
 ) -> usize {
     let before = graph.tasks.len();
     for (group, state) in loops.iter_mut().enumerate() {
-        if !matches!(state, Expansion::Waiting) || graph.groups[group].parent.is_some() {
+        let is_loop = matches!(graph.groups[group].kind, GroupKind::ParallelFor { .. });
+        if !matches!(state, Expansion::Waiting) || !is_loop || graph.groups[group].parent.is_some()
+        {
             continue;
         }
         let items = match items(&graph.groups[group].kind, values, outputs) {
@@ -149,17 +153,22 @@ pub(super) fn expand_ready(
     graph.tasks.len() - before
 }
 
-/// Returns the unsupported loop shapes of a graph: loops inside loops.
+/// Returns whether a group is a loop.
+pub(super) fn is_loop(graph: &Graph, group: usize) -> bool {
+    matches!(graph.groups[group].kind, GroupKind::ParallelFor { .. })
+}
+
+/// Returns the group shapes the local runner does not run yet: a loop inside any other
+/// group, and any group inside a loop.
 pub(super) fn unsupported(graph: &Graph) -> Option<String> {
-    // NOTE: loops inside loops do not run locally yet; they compile like kfp's.
-    graph
-        .groups
-        .iter()
-        .find(|group| group.parent.is_some())
-        .map(|group| {
+    // NOTE: these compile like kfp's; only local runs lack them.
+    graph.groups.iter().enumerate().find_map(|(index, group)| {
+        let parent = group.parent?;
+        (is_loop(graph, index) || is_loop(graph, parent)).then(|| {
             format!(
-                "loop `{}` is inside another loop, which the local runner does not support yet",
-                group.id
+                "group `{}` is inside `{}`, which the local runner does not support for loops yet",
+                group.id, graph.groups[parent].id
             )
         })
+    })
 }

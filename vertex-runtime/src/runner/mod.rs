@@ -23,6 +23,7 @@ use crate::pipeline::{
     IMPORTER_OUTPUT, IMPORTER_URI,
 };
 
+mod branches;
 mod loops;
 mod plan;
 
@@ -40,6 +41,8 @@ enum Status {
     Succeeded(ExecutorOutput),
     Failed(String),
     Skipped(TaskId),
+    /// The condition of this group did not hold.
+    NotTriggered(String),
 }
 
 struct TaskRun {
@@ -125,10 +128,9 @@ pub(crate) fn run(
         .tasks
         .iter()
         .map(|task| TaskRun {
-            status: if task.group.is_some() {
-                Status::Template
-            } else {
-                Status::Pending
+            status: match task.group {
+                Some(group) if loops::is_loop(graph, group) => Status::Template,
+                _ => Status::Pending,
             },
             duration: Duration::ZERO,
             directory: run_dir.join(task.id.as_str()),
@@ -168,8 +170,17 @@ pub(crate) fn run(
             if !iteration_may_start(graph, &iterations, &running, index) {
                 continue;
             }
-            let input = executor_input(graph, &loops, &runs, &values, index);
             let task = &graph.tasks[index];
+            if let Some(group) = failed_condition(graph, &runs, &values, task) {
+                eprintln!(
+                    "[{}] not run: the condition of `{group}` does not hold",
+                    task.id
+                );
+                runs[index].status = Status::NotTriggered(group);
+                finished_at_once = true;
+                continue;
+            }
+            let input = executor_input(graph, &loops, &runs, &values, &run_name, index);
             let component = match &task.implementation {
                 Implementation::Container(entry) => entry.name,
                 Implementation::Importer(importer) => {
@@ -378,18 +389,36 @@ impl loops::Outputs for RunOutputs<'_> {
     }
 }
 
-/// What a task waits for: the tasks it needs, or the upstream task that stops it.
+/// What a task waits for.
 enum Needs {
+    /// These tasks must succeed first.
     Tasks(BTreeSet<TaskId>),
+    /// These tasks must be done, whatever their outcome: those an exit task guards.
+    Done(Vec<TaskId>),
     /// A loop it collects from has not expanded yet.
     Loop,
+    /// This upstream task did not succeed.
     Blocked(TaskId),
 }
 
-/// Returns the tasks a task needs: producers of its inputs, `after` tasks, and every
-/// iteration's copy of the producers it collects from.
+/// Returns the exit handler whose final status a task receives.
+fn exit_group(task: &TaskNode) -> Option<usize> {
+    task.inputs.iter().find_map(|(_, binding)| match binding {
+        Binding::Parameter(ParamSource::TaskFinalStatus { group }) => Some(*group),
+        _ => None,
+    })
+}
+
+/// Returns the tasks a task needs: producers of its inputs, of the operands of its
+/// conditions, `after` tasks, and every iteration's copy of the producers it collects from.
 fn needs(graph: &Graph, loops: &[Expansion], task: &TaskNode) -> Needs {
+    if let Some(group) = exit_group(task) {
+        return Needs::Done(branches::guarded_tasks(graph, group));
+    }
     let mut needed = task.dependencies();
+    needed.extend(branches::operand_producers(&branches::conditions(
+        graph, task,
+    )));
     for (_, binding) in &task.inputs {
         let (group, producer) = match binding {
             Binding::Parameter(ParamSource::Collected { group, task, .. })
@@ -404,21 +433,27 @@ fn needs(graph: &Graph, loops: &[Expansion], task: &TaskNode) -> Needs {
             }
         }
     }
-    let _ = graph;
     Needs::Tasks(needed)
 }
 
+fn status_of<'r>(graph: &Graph, runs: &'r [TaskRun], task: &TaskId) -> Option<&'r Status> {
+    runs.get(index_of(graph, task)).map(|run| &run.status)
+}
+
 fn ready_tasks(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> Vec<usize> {
+    let succeeded =
+        |task: &TaskId| matches!(status_of(graph, runs, task), Some(Status::Succeeded(_)));
+    let done = |task: &TaskId| {
+        !matches!(
+            status_of(graph, runs, task),
+            None | Some(Status::Pending | Status::Running | Status::Template)
+        )
+    };
     (0..graph.tasks.len())
         .filter(|&index| matches!(runs[index].status, Status::Pending))
         .filter(|&index| match needs(graph, loops, &graph.tasks[index]) {
-            Needs::Tasks(needed) => needed.iter().all(|dependency| {
-                let dependency = index_of(graph, dependency);
-                matches!(
-                    runs.get(dependency).map(|run| &run.status),
-                    Some(Status::Succeeded(_))
-                )
-            }),
+            Needs::Tasks(needed) => needed.iter().all(succeeded),
+            Needs::Done(guarded) => guarded.iter().all(done),
             Needs::Loop | Needs::Blocked(_) => false,
         })
         .collect()
@@ -431,12 +466,12 @@ fn skip_dependents_of_failures(graph: &Graph, loops: &[Expansion], runs: &mut [T
         }
         let blocked = match needs(graph, loops, &graph.tasks[index]) {
             Needs::Blocked(upstream) => Some(upstream),
-            Needs::Loop => None,
+            // An exit task runs whatever happened to the tasks it guards.
+            Needs::Loop | Needs::Done(_) => None,
             Needs::Tasks(needed) => needed.into_iter().find(|dependency| {
-                let dependency = index_of(graph, dependency);
                 matches!(
-                    runs.get(dependency).map(|run| &run.status),
-                    Some(Status::Failed(_) | Status::Skipped(_))
+                    status_of(graph, runs, dependency),
+                    Some(Status::Failed(_) | Status::Skipped(_) | Status::NotTriggered(_))
                 )
             }),
         };
@@ -450,6 +485,31 @@ fn skip_dependents_of_failures(graph: &Graph, loops: &[Expansion], runs: &mut [T
     }
 }
 
+/// Evaluates the conditions of a task; `Some(group)` names the condition group that does
+/// not hold.
+fn failed_condition(
+    graph: &Graph,
+    runs: &[TaskRun],
+    values: &Map<String, Value>,
+    task: &TaskNode,
+) -> Option<String> {
+    let value = |source: &ParamSource| match source {
+        ParamSource::Constant(value) => Some(value.clone()),
+        ParamSource::PipelineInput(name) => values.get(name).cloned(),
+        ParamSource::TaskOutput { task, output } => upstream_output(graph, runs, task)
+            .and_then(|out| out.parameter_values.get(output).cloned()),
+        _ => None,
+    };
+    for group in branches::enclosing_groups(graph, task) {
+        if let crate::control::GroupKind::Condition { terms } = &graph.groups[group].kind {
+            if branches::holds(terms, value) != Some(true) {
+                return Some(graph.groups[group].id.clone());
+            }
+        }
+    }
+    None
+}
+
 /// Applies a loop's parallelism limit: a task of an iteration that is not running yet may
 /// start only while fewer iterations than the limit run.
 fn iteration_may_start(
@@ -461,7 +521,10 @@ fn iteration_may_start(
     let Some(&(group, iteration)) = iterations.get(&graph.tasks[index].id) else {
         return true;
     };
-    let crate::control::GroupKind::ParallelFor { parallelism, .. } = &graph.groups[group].kind;
+    let crate::control::GroupKind::ParallelFor { parallelism, .. } = &graph.groups[group].kind
+    else {
+        return true;
+    };
     let Some(limit) = parallelism else {
         return true;
     };
@@ -515,6 +578,7 @@ fn executor_input(
     loops: &[Expansion],
     runs: &[TaskRun],
     values: &Map<String, Value>,
+    run_name: &str,
     index: usize,
 ) -> ExecutorInput {
     let task = &graph.tasks[index];
@@ -548,6 +612,19 @@ fn executor_input(
             }
             Binding::Parameter(ParamSource::Invalid(_))
             | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
+            Binding::Parameter(ParamSource::TaskFinalStatus { group }) => {
+                let failure =
+                    branches::guarded_tasks(graph, *group)
+                        .into_iter()
+                        .find_map(|guarded| match status_of(graph, runs, &guarded) {
+                            Some(Status::Failed(message)) => {
+                                Some(format!("task `{guarded}` {message}"))
+                            }
+                            _ => None,
+                        });
+                let status = branches::final_status(run_name, &graph.groups[*group].id, failure);
+                input.inputs.parameter_values.insert(name.clone(), status);
+            }
             // Loop items become constants when the loop expands.
             Binding::Parameter(ParamSource::LoopItem { .. }) => {}
             Binding::Parameter(ParamSource::Collected {
@@ -855,6 +932,10 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
             Status::Skipped(upstream) => (
                 "skipped",
                 format!("- (upstream `{upstream}` did not succeed)"),
+            ),
+            Status::NotTriggered(group) => (
+                "skipped",
+                format!("- (the condition of `{group}` does not hold)"),
             ),
             Status::Pending | Status::Running => ("not run", "-".to_owned()),
         };

@@ -11,10 +11,11 @@ use super::{
     ArtifactInputSpec, ArtifactSelectors, CachingOptions, ComponentRef, ComponentSpec, Container,
     DagOutputs, DagSpec, Definitions, ExecutorSpec, InputParameterSpec, IteratorItems,
     IteratorPolicy, OutputParameterSpec, OutputSelector, ParameterInputSpec, ParameterIterator,
-    ParameterSelector, RetryPolicySpec, TaskInfo, TaskInputs, TaskOutputRef, TaskSpec,
+    ParameterSelector, ProducerTask, RetryPolicySpec, TaskInfo, TaskInputs, TaskOutputRef,
+    TaskSpec, TriggerPolicy,
 };
 use crate::component::ValueKind;
-use crate::control::{channel_name, GroupKind, LoopItems};
+use crate::control::{channel_name, Condition, GroupKind, LoopItems};
 use crate::error::Error;
 use crate::param::ParameterType;
 use crate::pipeline::{
@@ -315,12 +316,24 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                 let name = channel_name(source).unwrap_or_default();
                 Ok(self.plumb_parameter(level, home, &name, parameter_type, &at_home))
             }
+            ParamSource::TaskFinalStatus { group } => {
+                let id = self.group_id(*group).to_owned();
+                let spec = ParameterInputSpec::TaskFinalStatus(ProducerTask {
+                    producer_task: id.clone(),
+                });
+                Ok((spec, Some(id)))
+            }
             ParamSource::LoopItem { group } => {
                 let GroupKind::ParallelFor {
                     item_input,
                     item_type,
                     ..
-                } = &self.graph.groups[*group].kind;
+                } = &self.graph.groups[*group].kind
+                else {
+                    return Err(Error::Pipeline(format!(
+                        "{consumer}: group {group} is not a loop"
+                    )));
+                };
                 if !self.encloses(Some(*group), level) {
                     return Err(Error::Pipeline(format!(
                         "{consumer} uses the item of loop `{}` outside the loop",
@@ -507,6 +520,10 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                     .clone()
                     .unwrap_or_else(|| task.id.to_string()),
             },
+            trigger_policy: is_exit_task(task).then(|| TriggerPolicy {
+                condition: None,
+                strategy: Some("ALL_UPSTREAM_TASKS_COMPLETED"),
+            }),
         };
         Ok((task.id.to_string(), spec))
     }
@@ -515,58 +532,121 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
     fn group_spec(&mut self, group: usize, level: Level) -> Result<(String, TaskSpec), Error> {
         let dag = self.level(Some(group))?;
         let node = &self.graph.groups[group];
-        let GroupKind::ParallelFor {
-            items,
-            item_input,
-            item_type,
-            parallelism,
-        } = &node.kind;
-        let items = match items {
-            LoopItems::Raw(value) => IteratorItems::Raw(python_json(value)),
-            LoopItems::Channel(source) => {
-                let name = channel_name(source).unwrap_or_default();
-                let consumer = format!("the items of loop `{}`", node.id);
-                let (spec, dependency) = self.resolve_parameter(level, source, &consumer)?;
+        let id = node.id.clone();
+        let mut spec = TaskSpec {
+            caching_options: None,
+            component_ref: ComponentRef {
+                name: format!("comp-{id}"),
+            },
+            dependent_tasks: Vec::new(),
+            inputs: TaskInputs::default(),
+            iterator_policy: None,
+            parameter_iterator: None,
+            retry_policy: None,
+            task_info: TaskInfo { name: id.clone() },
+            trigger_policy: None,
+        };
+        match &node.kind {
+            GroupKind::ParallelFor {
+                items,
+                item_input,
+                item_type,
+                parallelism,
+            } => {
+                let (items, item_input, item_type, parallelism) =
+                    (items.clone(), item_input.clone(), *item_type, *parallelism);
+                let items = match items {
+                    LoopItems::Raw(value) => IteratorItems::Raw(python_json(&value)),
+                    LoopItems::Channel(source) => {
+                        let name = channel_name(&source).unwrap_or_default();
+                        let consumer = format!("the items of loop `{id}`");
+                        let (input, dependency) =
+                            self.resolve_parameter(level, &source, &consumer)?;
+                        let state = &mut self.groups[group];
+                        let list = parameter_spec(ParameterType::List);
+                        state.inputs.parameters.insert(name.clone(), list);
+                        state.task_inputs.parameters.insert(name.clone(), input);
+                        state.dependencies.extend(dependency);
+                        IteratorItems::InputParameter(name)
+                    }
+                };
                 let state = &mut self.groups[group];
                 state
                     .inputs
                     .parameters
-                    .insert(name.clone(), parameter_spec(ParameterType::List));
-                state.task_inputs.parameters.insert(name.clone(), spec);
-                state.dependencies.extend(dependency);
-                IteratorItems::InputParameter(name)
+                    .insert(item_input.clone(), parameter_spec(item_type));
+                spec.iterator_policy = parallelism.map(|limit| IteratorPolicy {
+                    parallelism_limit: limit,
+                });
+                spec.parameter_iterator = Some(ParameterIterator { item_input, items });
             }
-        };
-        let state = &mut self.groups[group];
-        state
-            .inputs
-            .parameters
-            .insert(item_input.clone(), parameter_spec(*item_type));
+            GroupKind::Condition { terms } => {
+                let terms = terms.clone();
+                let mut rendered = Vec::with_capacity(terms.len());
+                for (condition, negated) in &terms {
+                    let text = self.render_condition(group, condition, &id)?;
+                    rendered.push(if *negated { format!("!({text})") } else { text });
+                }
+                spec.trigger_policy = Some(TriggerPolicy {
+                    condition: Some(rendered.join(" && ")),
+                    strategy: None,
+                });
+            }
+            GroupKind::Branches | GroupKind::ExitHandler { .. } => {}
+        }
         // The component is written once the whole graph is built, because tasks after the
-        // loop may still collect outputs from it.
+        // group may still collect outputs from it.
+        let state = &mut self.groups[group];
         state.tasks = dag.tasks;
-        let task_inputs = std::mem::take(&mut state.task_inputs);
-        let dependencies = std::mem::take(&mut state.dependencies);
-        let spec = TaskSpec {
-            caching_options: None,
-            component_ref: ComponentRef {
-                name: format!("comp-{}", node.id),
-            },
-            dependent_tasks: dependencies.into_iter().collect(),
-            inputs: task_inputs,
-            iterator_policy: parallelism.map(|limit| IteratorPolicy {
-                parallelism_limit: limit,
-            }),
-            parameter_iterator: Some(ParameterIterator {
-                item_input: item_input.clone(),
-                items,
-            }),
-            retry_policy: None,
-            task_info: TaskInfo {
-                name: node.id.clone(),
-            },
-        };
-        Ok((node.id.clone(), spec))
+        spec.inputs = std::mem::take(&mut state.task_inputs);
+        spec.dependent_tasks = std::mem::take(&mut state.dependencies)
+            .into_iter()
+            .collect();
+        Ok((id, spec))
+    }
+
+    /// Renders a comparison as kfp's compiler does, with the channels it reads as inputs of
+    /// the condition's group.
+    fn render_condition(
+        &mut self,
+        group: usize,
+        condition: &Condition,
+        id: &str,
+    ) -> Result<String, Error> {
+        let consumer = format!("the condition of `{id}`");
+        let mut operands = Vec::with_capacity(2);
+        for source in [&condition.left, &condition.right] {
+            let operand = match source {
+                ParamSource::Constant(value) => cel_literal(value),
+                ParamSource::Invalid(message) => {
+                    return Err(Error::Pipeline(format!(
+                        "{consumer}: invalid constant: {message}"
+                    )))
+                }
+                channel => match self.resolve_parameter(Some(group), channel, &consumer)?.0 {
+                    ParameterInputSpec::ComponentInputParameter(name) => {
+                        let value = format!("inputs.parameter_values['{name}']");
+                        if condition.parameter_type == ParameterType::NumberInteger {
+                            format!("int({value})")
+                        } else {
+                            value
+                        }
+                    }
+                    _ => {
+                        return Err(Error::Pipeline(format!(
+                            "{consumer}: unsupported operand {channel:?}"
+                        )))
+                    }
+                },
+            };
+            operands.push(operand);
+        }
+        Ok(format!(
+            "{} {} {}",
+            operands[0],
+            condition.operator.as_str(),
+            operands[1]
+        ))
     }
 
     /// Builds the DAG of one level: its tasks and groups in creation order.
@@ -666,6 +746,49 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
     }
 }
 
+/// Returns whether a task is an exit task, which runs whatever its guarded tasks did.
+fn is_exit_task(task: &TaskNode) -> bool {
+    task.inputs.iter().any(|(_, binding)| {
+        matches!(
+            binding,
+            Binding::Parameter(ParamSource::TaskFinalStatus { .. })
+        )
+    })
+}
+
+/// Renders a constant operand of a condition as kfp does: strings in single quotes,
+/// booleans in lowercase, numbers as Python prints them.
+fn cel_literal(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("'{text}'"),
+        Value::Number(number) if number.is_f64() => python_float(number.as_f64().unwrap_or(0.0)),
+        other => other.to_string(),
+    }
+}
+
+/// Formats a float as Python's `repr` does: the shortest digits that read back exactly, in
+/// positional notation for exponents from -4 to 15 with at least one decimal, and as
+/// `1e-05` or `1e+16` beyond.
+fn python_float(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..16).contains(&exponent) {
+        let text = value.to_string();
+        if text.contains('.') {
+            text
+        } else {
+            format!("{text}.0")
+        }
+    } else {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    }
+}
+
 /// Renders a value as Python's `json.dumps` does by default, the form kfp writes for the
 /// raw items of a loop: `, ` and `: ` separators and non-ASCII characters escaped.
 fn python_json(value: &Value) -> String {
@@ -710,6 +833,16 @@ fn python_string(text: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn floats_render_as_python() {
+        assert_eq!(python_float(0.5), "0.5");
+        assert_eq!(python_float(1.0), "1.0");
+        assert_eq!(python_float(1e-5), "1e-05");
+        assert_eq!(python_float(1e16), "1e+16");
+        assert_eq!(python_float(123456789012345.6), "123456789012345.6");
+        assert_eq!(python_float(-2.5e-7), "-2.5e-07");
+    }
 
     #[test]
     fn raw_items_render_as_python() {

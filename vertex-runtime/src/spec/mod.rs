@@ -187,6 +187,8 @@ struct TaskSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_policy: Option<RetryPolicySpec>,
     task_info: TaskInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trigger_policy: Option<TriggerPolicy>,
 }
 
 #[derive(Debug, Serialize)]
@@ -272,7 +274,22 @@ enum ArtifactInputSpec {
 enum ParameterInputSpec {
     ComponentInputParameter(String),
     RuntimeValue { constant: Value },
+    TaskFinalStatus(ProducerTask),
     TaskOutputParameter(TaskOutputRef),
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProducerTask {
+    producer_task: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct TriggerPolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strategy: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
