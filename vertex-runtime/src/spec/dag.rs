@@ -520,7 +520,7 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                     .clone()
                     .unwrap_or_else(|| task.id.to_string()),
             },
-            trigger_policy: is_exit_task(task).then(|| TriggerPolicy {
+            trigger_policy: is_exit_task(task).then_some(TriggerPolicy {
                 condition: None,
                 strategy: Some("ALL_UPSTREAM_TASKS_COMPLETED"),
             }),
