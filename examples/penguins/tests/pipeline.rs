@@ -1,67 +1,82 @@
 //! The penguins pipeline end to end on the shipped data, through the real binary.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_penguins");
 
-fn pipeline_output(stdout: &str, name: &str) -> Option<String> {
-    let prefix = format!("  {name} = ");
-    stdout
+fn run(root: &Path, params: &[&str]) -> (i32, String, String) {
+    let mut command = Command::new(BIN);
+    command.args(["run", "penguins", "--root"]).arg(root);
+    for param in params {
+        command.args(["--param", param]);
+    }
+    let output = command.output().unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+fn metric(stdout: &str, line_prefix: &str) -> f64 {
+    let line = stdout
         .lines()
-        .find_map(|line| line.strip_prefix(&prefix).map(str::to_owned))
+        .find_map(|line| line.strip_prefix(line_prefix))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    line.parse().unwrap()
+}
+
+/// Returns the folder of the only run under `root`.
+fn run_dir(root: &Path) -> PathBuf {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs.pop().unwrap()
 }
 
 #[test]
 fn pipeline_runs_on_shipped_data() {
     let root = tempfile::tempdir().unwrap();
-    let output = Command::new(BIN)
-        .args(["run", "penguins", "--root"])
-        .arg(root.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(output.status.success(), "{stderr}");
+    let (code, stdout, stderr) = run(root.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
 
-    let accuracy: f64 = pipeline_output(&stdout, "accuracy")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let accuracy = metric(&stdout, "  evaluate-2.metrics: accuracy = ");
     assert!(accuracy > 0.9, "accuracy {accuracy}");
+    assert!(
+        metric(&stdout, "  evaluate-2.metrics: macro_f1 = ") > 0.9,
+        "{stdout}"
+    );
     assert!(stdout.contains("  clean.Output = 11\n"), "{stdout}");
     assert!(stdout.contains("  load.Output = 344\n"), "{stdout}");
-    assert!(stdout.contains("evaluate.metrics: macro_f1 = "), "{stdout}");
-
-    let card_path = pipeline_output(&stdout, "card").unwrap();
-    let card = std::fs::read_to_string(card_path).unwrap();
+    for iteration in 0..3 {
+        let trained = format!("for-loop-3-iteration-{iteration}/train-model  succeeded");
+        assert!(stdout.contains(&trained), "{stdout}");
+    }
     assert!(
-        card.contains(&format!("{accuracy:.3}")) || card.contains("Accuracy"),
+        stdout.contains("model-card                          succeeded"),
+        "{stdout}"
+    );
+
+    let run = run_dir(root.path());
+    let card = std::fs::read_to_string(run.join("model-card/card")).unwrap();
+    assert!(
+        card.contains(&format!("{accuracy:.3}")) || card.contains("ccuracy"),
         "{card}"
     );
+    let report = std::fs::read_to_string(run.join("run-report/report")).unwrap();
+    assert!(report.contains("- state: **SUCCEEDED**"), "{report}");
 }
 
 #[test]
-fn pipeline_params_change_run() {
+fn threshold_gates_the_card() {
     let root = tempfile::tempdir().unwrap();
-    let output = Command::new(BIN)
-        .args([
-            "run",
-            "penguins",
-            "--param",
-            "trees=5",
-            "--param",
-            "test_fraction=0.5",
-            "--root",
-        ])
-        .arg(root.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (code, stdout, stderr) = run(root.path(), &["threshold=0.999", "test_fraction=0.5"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("model-card                          skipped    - (the condition of `condition-4` does not hold)"), "{stdout}");
     assert!(
         stdout.contains("  split.test_rows = 167\n") || stdout.contains("split.test_rows = 16"),
         "{stdout}"
@@ -69,26 +84,25 @@ fn pipeline_params_change_run() {
 }
 
 #[test]
-fn missing_source_fails_load() {
+fn missing_source_fails_load_and_reports() {
     let root = tempfile::tempdir().unwrap();
-    let output = Command::new(BIN)
-        .args([
-            "run",
-            "penguins",
-            "--param",
-            "source=/nonexistent/penguins.csv",
-            "--root",
-        ])
-        .arg(root.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(9));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let (code, stdout, stderr) = run(root.path(), &["source=/nonexistent/penguins.csv"]);
+    assert_eq!(code, 9);
     assert!(
         stderr.contains("task `load` exited with code 5"),
         "{stderr}"
     );
     assert!(stderr.contains("/nonexistent/penguins.csv"), "{stderr}");
+    assert!(
+        stdout.contains("run-report                          succeeded"),
+        "{stdout}"
+    );
+    let report = std::fs::read_to_string(run_dir(root.path()).join("run-report/report")).unwrap();
+    assert!(report.contains("- state: **FAILED**"), "{report}");
+    assert!(
+        report.contains("task `load` exited with code 5"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -139,8 +153,6 @@ fn gs_source_maps_under_root() {
             "penguins",
             "--param",
             "source=gs://bucket/data/penguins.csv",
-            "--param",
-            "trees=5",
             "--root",
         ])
         .arg(root.path())

@@ -98,11 +98,11 @@ pub(super) fn expand_ready(
 ) -> usize {
     let before = graph.tasks.len();
     for (group, state) in loops.iter_mut().enumerate() {
-        let is_loop = matches!(graph.groups[group].kind, GroupKind::ParallelFor { .. });
-        if !matches!(state, Expansion::Waiting) || !is_loop || graph.groups[group].parent.is_some()
-        {
+        if !matches!(state, Expansion::Waiting) || !is_loop(graph, group) {
             continue;
         }
+        // Copies stay in the groups around the loop, such as an exit handler or a condition.
+        let parent = graph.groups[group].parent;
         let items = match items(&graph.groups[group].kind, values, outputs) {
             Ok(Some(items)) => items,
             Ok(None) => continue,
@@ -132,7 +132,7 @@ pub(super) fn expand_ready(
             for template in &templates {
                 let mut task = template.clone();
                 task.id = copies[&template.id].clone();
-                task.group = None;
+                task.group = parent;
                 task.inputs = template
                     .inputs
                     .iter()
@@ -158,15 +158,14 @@ pub(super) fn is_loop(graph: &Graph, group: usize) -> bool {
     matches!(graph.groups[group].kind, GroupKind::ParallelFor { .. })
 }
 
-/// Returns the group shapes the local runner does not run yet: a loop inside any other
-/// group, and any group inside a loop.
+/// Returns the group shapes the local runner does not run yet: any group inside a loop.
 pub(super) fn unsupported(graph: &Graph) -> Option<String> {
     // NOTE: these compile like kfp's; only local runs lack them.
-    graph.groups.iter().enumerate().find_map(|(index, group)| {
+    graph.groups.iter().find_map(|group| {
         let parent = group.parent?;
-        (is_loop(graph, index) || is_loop(graph, parent)).then(|| {
+        is_loop(graph, parent).then(|| {
             format!(
-                "group `{}` is inside `{}`, which the local runner does not support for loops yet",
+                "group `{}` is inside loop `{}`, which the local runner does not support yet",
                 group.id, graph.groups[parent].id
             )
         })

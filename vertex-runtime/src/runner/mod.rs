@@ -443,10 +443,11 @@ fn status_of<'r>(graph: &Graph, runs: &'r [TaskRun], task: &TaskId) -> Option<&'
 fn ready_tasks(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> Vec<usize> {
     let succeeded =
         |task: &TaskId| matches!(status_of(graph, runs, task), Some(Status::Succeeded(_)));
+    // A loop's own tasks are templates, done once copied; the copies are guarded too.
     let done = |task: &TaskId| {
         !matches!(
             status_of(graph, runs, task),
-            None | Some(Status::Pending | Status::Running | Status::Template)
+            None | Some(Status::Pending | Status::Running)
         )
     };
     (0..graph.tasks.len())
@@ -459,7 +460,15 @@ fn ready_tasks(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> Vec<usiz
         .collect()
 }
 
+/// Marks as skipped every pending task that waits for a task that did not succeed,
+/// repeating until no more change, since a skip can block tasks listed before it.
 fn skip_dependents_of_failures(graph: &Graph, loops: &[Expansion], runs: &mut [TaskRun]) {
+    while skip_dependents_once(graph, loops, runs) {}
+}
+
+/// Makes one pass of [`skip_dependents_of_failures`]; returns whether it skipped a task.
+fn skip_dependents_once(graph: &Graph, loops: &[Expansion], runs: &mut [TaskRun]) -> bool {
+    let mut skipped = false;
     for index in 0..graph.tasks.len() {
         if !matches!(runs[index].status, Status::Pending) {
             continue;
@@ -481,8 +490,10 @@ fn skip_dependents_of_failures(graph: &Graph, loops: &[Expansion], runs: &mut [T
                 graph.tasks[index].id
             );
             runs[index].status = Status::Skipped(dependency);
+            skipped = true;
         }
     }
+    skipped
 }
 
 /// Evaluates the conditions of a task; `Some(group)` names the condition group that does
