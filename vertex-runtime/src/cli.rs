@@ -143,6 +143,9 @@ struct RunArgs {
     /// Maximum number of tasks running at once; the number of cores by default.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Run every task, even those whose outputs an earlier run under the same root cached.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 fn binary_name() -> String {
@@ -186,7 +189,8 @@ impl Cli {
                 let pipeline = (entry.build)();
                 let graph = pipeline.graph();
                 let params = parse_params(&graph, &args.params)?;
-                runner::run(&graph, &params, &args.root, args.jobs.map(usize::from))
+                let jobs = args.jobs.map(usize::from);
+                runner::run(&graph, &params, &args.root, jobs, !args.no_cache)
             }
         }
     }

@@ -24,6 +24,7 @@ use crate::pipeline::{
 };
 
 mod branches;
+mod cache;
 mod loops;
 mod plan;
 
@@ -49,6 +50,8 @@ struct TaskRun {
     status: Status,
     duration: Duration,
     directory: PathBuf,
+    /// The run whose cached outputs this task reused.
+    cached_from: Option<String>,
 }
 
 /// The running process of a task, shared with the thread that waits for it, so that an
@@ -84,6 +87,7 @@ pub(crate) fn run(
     params: &BTreeMap<String, Value>,
     root: &Path,
     jobs: Option<usize>,
+    use_cache: bool,
 ) -> Result<(), Error> {
     if !graph.errors.is_empty() {
         let errors = graph.errors.join("\n");
@@ -134,12 +138,28 @@ pub(crate) fn run(
             },
             duration: Duration::ZERO,
             directory: run_dir.join(task.id.as_str()),
+            cached_from: None,
         })
         .collect();
     let mut loops = vec![Expansion::Waiting; graph.groups.len()];
     let mut iterations = Iterations::new();
     let executable = std::env::current_exe()
         .map_err(|error| Error::Pipeline(format!("cannot locate this binary: {error}")))?;
+    let cache = if use_cache {
+        match cache::Cache::open(&root, &executable) {
+            Ok(cache) => Some(cache),
+            Err(error) => {
+                eprintln!(
+                    "caching is off: cannot read `{}`: {error}",
+                    executable.display()
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut cache_keys: HashMap<usize, String> = HashMap::new();
     let (sender, receiver) = mpsc::channel::<Event>();
     forward_interrupts(sender.clone())?;
     let mut running: BTreeMap<usize, Arc<Control>> = BTreeMap::new();
@@ -152,6 +172,7 @@ pub(crate) fn run(
                 status: Status::Pending,
                 duration: Duration::ZERO,
                 directory: run_dir.join(task.id.as_str()),
+                cached_from: None,
             });
         }
         let graph = &*graph;
@@ -192,6 +213,20 @@ pub(crate) fn run(
                 // Flattening leaves no pipeline tasks.
                 Implementation::Pipeline(_) => continue,
             };
+            if let Some(cache) = cache.as_ref().filter(|_| task.caching) {
+                let key = cache.key(component, &input, &task.env);
+                if let Some(entry) = cache.get(&key) {
+                    eprintln!(
+                        "[{}] reused the outputs of run {} (cached)",
+                        task.id, entry.run
+                    );
+                    runs[index].status = Status::Succeeded(entry.output);
+                    runs[index].cached_from = Some(entry.run);
+                    finished_at_once = true;
+                    continue;
+                }
+                cache_keys.insert(index, key);
+            }
             eprintln!("[{}] started", task.id);
             let directory = &runs[index].directory;
             let launch = Launch {
@@ -241,6 +276,12 @@ pub(crate) fn run(
         run.status = match finished.result {
             Ok(output) => {
                 eprintln!("[{id}] succeeded in {}", format_duration(finished.duration));
+                let key = cache_keys.remove(&finished.index);
+                if let (Some(cache), Some(key)) = (&cache, key) {
+                    if let Err(error) = cache.put(&key, &run_name, &output) {
+                        eprintln!("[{id}] outputs not cached: {error}");
+                    }
+                }
                 Status::Succeeded(output)
             }
             Err(message) => {
@@ -938,7 +979,10 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
     for (task, run) in graph.tasks.iter().zip(runs) {
         let (status, time) = match &run.status {
             Status::Template => continue,
-            Status::Succeeded(_) => ("succeeded", format_duration(run.duration)),
+            Status::Succeeded(_) => match &run.cached_from {
+                Some(source) => ("cached", format!("- (outputs of run {source})")),
+                None => ("succeeded", format_duration(run.duration)),
+            },
             Status::Failed(_) => ("failed", format_duration(run.duration)),
             Status::Skipped(upstream) => (
                 "skipped",

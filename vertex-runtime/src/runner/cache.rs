@@ -1,0 +1,137 @@
+//! Caching of task outputs across local runs: a task whose component, binary, inputs,
+//! outputs and environment match an earlier successful run reuses that run's outputs
+//! instead of running, as KFP's cache does.
+//!
+//! Entries are JSON files under `<root>/.cache/`, named by the hash of those inputs. An
+//! entry is used only while every artifact it names still exists.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::artifact::write_atomically;
+use crate::contract::{ExecutorInput, ExecutorOutput};
+
+/// What decides whether two task runs give the same outputs.
+#[derive(Serialize)]
+struct Key<'a> {
+    component: &'a str,
+    binary: u64,
+    parameters: BTreeMap<&'a String, &'a Value>,
+    artifacts: BTreeMap<&'a String, Vec<(&'a str, &'a serde_json::Map<String, Value>)>>,
+    outputs: Vec<&'a String>,
+    env: &'a [(String, String)],
+}
+
+/// A cached result: the run that produced it and its executor output.
+#[derive(Deserialize, Serialize)]
+pub(super) struct Entry {
+    /// The run that produced the outputs.
+    pub(super) run: String,
+    /// The executor output, with artifact URIs in that run's folder.
+    pub(super) output: ExecutorOutput,
+}
+
+/// The cache of one pipeline root.
+pub(super) struct Cache {
+    directory: PathBuf,
+    binary: u64,
+}
+
+/// Hashes with SipHash from the standard library. Its keys are fixed, so the hash is
+/// stable for one build of this binary, which is all a cache of its own runs needs.
+fn hash(bytes: &[u8]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Cache {
+    /// Opens the cache under `root`, fingerprinting `executable` by its size, modification
+    /// time and inode, so that a rebuilt binary does not reuse outputs of the old one
+    /// without reading the whole file.
+    pub(super) fn open(root: &Path, executable: &Path) -> std::io::Result<Self> {
+        let metadata = std::fs::metadata(executable)?;
+        let modified = metadata
+            .modified()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        let fingerprint = format!("{}:{}:{inode}", metadata.len(), modified.as_nanos());
+        let binary = hash(fingerprint.as_bytes());
+        Ok(Self {
+            directory: root.join(".cache"),
+            binary,
+        })
+    }
+
+    /// Returns the cache key of a task about to run.
+    pub(super) fn key(
+        &self,
+        component: &str,
+        input: &ExecutorInput,
+        env: &[(String, String)],
+    ) -> String {
+        let artifacts = input
+            .inputs
+            .artifacts
+            .iter()
+            .map(|(name, list)| {
+                let list = list
+                    .artifacts
+                    .iter()
+                    .map(|a| (a.uri.as_str(), &a.metadata))
+                    .collect();
+                (name, list)
+            })
+            .collect();
+        let outputs = input
+            .outputs
+            .parameters
+            .keys()
+            .chain(input.outputs.artifacts.keys())
+            .collect();
+        let key = Key {
+            component,
+            binary: self.binary,
+            parameters: input.inputs.parameter_values.iter().collect(),
+            artifacts,
+            outputs,
+            env,
+        };
+        let text = serde_json::to_vec(&key).unwrap_or_default();
+        format!("{component}-{:016x}", hash(&text))
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.directory.join(format!("{key}.json"))
+    }
+
+    /// Returns the cached result of `key`, if its artifacts still exist.
+    pub(super) fn get(&self, key: &str) -> Option<Entry> {
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+        let artifacts = entry
+            .output
+            .artifacts
+            .values()
+            .flat_map(|list| &list.artifacts);
+        let present = artifacts
+            .into_iter()
+            .all(|artifact| Path::new(&artifact.uri).exists());
+        present.then_some(entry)
+    }
+
+    /// Stores a successful result.
+    pub(super) fn put(&self, key: &str, run: &str, output: &ExecutorOutput) -> std::io::Result<()> {
+        let entry = Entry {
+            run: run.to_owned(),
+            output: output.clone(),
+        };
+        let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+        write_atomically(&self.path(key), &bytes)
+    }
+}
