@@ -21,10 +21,13 @@ struct Key<'a> {
     component: &'a str,
     binary: u64,
     parameters: BTreeMap<&'a String, &'a Value>,
-    artifacts: BTreeMap<&'a String, Vec<(&'a str, &'a serde_json::Map<String, Value>)>>,
+    artifacts: BTreeMap<&'a String, Vec<ArtifactKey<'a>>>,
     outputs: Vec<&'a String>,
     env: &'a [(String, String)],
 }
+
+/// What identifies an input artifact: its URI and metadata.
+type ArtifactKey<'a> = (&'a str, &'a serde_json::Map<String, Value>);
 
 /// A cached result: the run that produced it and its executor output.
 #[derive(Deserialize, Serialize)]
