@@ -122,7 +122,17 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
                 read_env(name=name)
         return reported.output
 
+    @dsl.pipeline(name="choose", description="Returns the output of whichever branch runs, like kfp's `dsl.OneOf`.")
+    def choose(n: int = 1) -> int:
+        first = add(a=n)
+        with dsl.If(first.output > 5):
+            bumped = increment(x=first.output)
+        with dsl.Else():
+            fallback = increment(x=2)
+        return dsl.OneOf(bumped.output, fallback.output)
+
     return {
+        "choose": choose,
         "arithmetic": arithmetic,
         "settings": settings,
         "outer": outer,

@@ -392,3 +392,8 @@ fn loop_over_upstream_list_matches_kfp_dsl() {
 fn conditions_and_exit_handler_match_kfp_dsl() {
     assert_same_as_kfp_dsl("flow");
 }
+
+#[test]
+fn one_of_matches_kfp_dsl() {
+    assert_same_as_kfp_dsl("choose");
+}

@@ -730,3 +730,16 @@ fn deleted_artifact_invalidates_cache() {
         "{stderr}"
     );
 }
+
+#[test]
+fn one_of_takes_the_branch_that_ran() {
+    let root = tempfile::tempdir().unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let (code, stdout, stderr) = run(&["run", "choose", "--root", root_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    // add gives 1, not above 5, so the fallback 2 + 1 runs.
+    assert!(stdout.contains("  Output = 3\n"), "{stdout}");
+    let (code, stdout, stderr) = run(&["run", "choose", "--param", "n=9", "--root", root_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  Output = 10\n"), "{stdout}");
+}

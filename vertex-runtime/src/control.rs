@@ -155,14 +155,16 @@ impl<T: Parameter + Ordered> ParamRef<T> {
 }
 
 /// The branches of an if/else-if/else chain, from [`Pipeline::branches`]. Each branch runs
-/// only when its condition holds and those of the branches before it do not.
-pub struct Branches {
+/// only when its condition holds and those of the branches before it do not. Each branch
+/// body returns an `R`: `()`, or a task output that [`otherwise`](Self::otherwise) merges.
+pub struct Branches<R = ()> {
     pipeline: Pipeline,
     earlier: Vec<Condition>,
+    outputs: Vec<(usize, R)>,
 }
 
-impl Branches {
-    fn branch(&mut self, condition: Option<Condition>, body: impl FnOnce(&Pipeline)) {
+impl<R> Branches<R> {
+    fn branch(&mut self, condition: Option<Condition>, body: impl FnOnce(&Pipeline) -> R) {
         let mut terms: Vec<(Condition, bool)> =
             self.earlier.iter().map(|c| (c.clone(), true)).collect();
         if let Some(condition) = condition {
@@ -172,18 +174,69 @@ impl Branches {
         let inner = self
             .pipeline
             .open_group(GroupKind::Condition { terms }, "condition");
-        body(&inner);
+        let output = body(&inner);
+        self.outputs.push((inner.group.unwrap_or_default(), output));
     }
 
     /// Adds a branch that runs when `condition` holds and no earlier branch ran.
-    pub fn when(mut self, condition: Condition, body: impl FnOnce(&Pipeline)) -> Self {
+    pub fn when(mut self, condition: Condition, body: impl FnOnce(&Pipeline) -> R) -> Self {
         self.branch(Some(condition), body);
         self
     }
+}
 
-    /// Adds the last branch, which runs when no earlier branch ran.
-    pub fn otherwise(mut self, body: impl FnOnce(&Pipeline)) {
+impl<R: OneOf> Branches<R> {
+    /// Adds the last branch, which runs when no earlier branch ran, and returns the output
+    /// of whichever branch ran, like kfp's `dsl.OneOf`.
+    pub fn otherwise(mut self, body: impl FnOnce(&Pipeline) -> R) -> R::Merged {
         self.branch(None, body);
+        let group = self.pipeline.group.unwrap_or_default();
+        R::merge(&self.pipeline, group, self.outputs)
+    }
+}
+
+/// What the branches of an if/else chain return: `()`, or one parameter output per branch,
+/// merged into the output of the branch that ran.
+pub trait OneOf: Sized {
+    /// The merged reference.
+    type Merged;
+
+    /// Merges the outputs of the branches of group `group`.
+    fn merge(pipeline: &Pipeline, group: usize, outputs: Vec<(usize, Self)>) -> Self::Merged;
+}
+
+impl OneOf for () {
+    type Merged = ();
+
+    fn merge(_: &Pipeline, _: usize, _: Vec<(usize, ())>) {}
+}
+
+impl<T> OneOf for ParamRef<T> {
+    type Merged = ParamRef<T>;
+
+    fn merge(pipeline: &Pipeline, group: usize, outputs: Vec<(usize, Self)>) -> ParamRef<T> {
+        let mut branches = Vec::with_capacity(outputs.len());
+        for (branch, output) in outputs {
+            match output.source {
+                ParamSource::TaskOutput { task, output } => branches.push((branch, task, output)),
+                other => {
+                    let message =
+                        format!("only task outputs can be merged from branches, not {other:?}");
+                    return ParamRef::from_source(ParamSource::Invalid(message));
+                }
+            }
+        }
+        let number = {
+            let mut graph = pipeline.graph.borrow_mut();
+            let count = graph.one_of_counts.entry(group).or_insert(0);
+            *count += 1;
+            *count
+        };
+        ParamRef::from_source(ParamSource::OneOf {
+            group,
+            number,
+            branches,
+        })
     }
 }
 
@@ -372,10 +425,11 @@ impl Pipeline {
     /// }
     /// # fn main() {}
     /// ```
-    pub fn branches(&self) -> Branches {
+    pub fn branches<R>(&self) -> Branches<R> {
         Branches {
             pipeline: self.open_group(GroupKind::Branches, "condition-branches"),
             earlier: Vec::new(),
+            outputs: Vec::new(),
         }
     }
 

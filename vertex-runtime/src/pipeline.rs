@@ -75,6 +75,15 @@ pub enum ParamSource {
         /// Its output's name.
         output: String,
     },
+    /// The output of whichever branch of an if/else chain ran, like kfp's `dsl.OneOf`.
+    OneOf {
+        /// The branches group's index in [`Graph::groups`].
+        group: usize,
+        /// The number of this merged output within its group, from 1.
+        number: usize,
+        /// Per branch: its condition group and the task output it gives.
+        branches: Vec<(usize, TaskId, String)>,
+    },
     /// The final status of the tasks an exit handler guards.
     TaskFinalStatus {
         /// The exit handler's index in [`Graph::groups`].
@@ -608,6 +617,8 @@ pub struct Graph {
     pub(crate) next_seq: usize,
     /// The last number given to a group or loop item, as in `for-loop-3`.
     pub(crate) group_counter: usize,
+    /// The number of merged outputs of each branches group so far.
+    pub(crate) one_of_counts: HashMap<usize, usize>,
     pub(crate) task_counts: HashMap<String, usize>,
 }
 

@@ -414,6 +414,28 @@ fn flow(
     reported.output.clone()
 }
 
+/// Returns the output of whichever branch runs, like kfp's `dsl.OneOf`.
+#[vertex_pipeline]
+fn choose(p: &Pipeline, #[default(1)] n: ParamRef<i64>) -> ParamRef<i64> {
+    let first = p.task(add { a: n, b: None });
+    p.branches()
+        .when(first.output.is_gt(5), |p| {
+            let bumped = p.task(add_one {
+                x: first.output.clone(),
+                step: None,
+            });
+            bumped.output.clone()
+        })
+        .otherwise(|p| {
+            p.task(add_one {
+                x: 2.into(),
+                step: None,
+            })
+            .output
+            .clone()
+        })
+}
+
 /// A failing task guarded by an exit handler, which still reports.
 #[vertex_pipeline]
 fn guarded_failure(p: &Pipeline) {

@@ -436,8 +436,9 @@ enum Needs {
     Tasks(BTreeSet<TaskId>),
     /// These tasks must be done, whatever their outcome: those an exit task guards.
     Done(Vec<TaskId>),
-    /// A loop it collects from has not expanded yet.
-    Loop,
+    /// A loop it collects from has not expanded yet, or a branch it takes an output from
+    /// has not finished.
+    Wait,
     /// This upstream task did not succeed.
     Blocked(TaskId),
 }
@@ -452,7 +453,7 @@ fn exit_group(task: &TaskNode) -> Option<usize> {
 
 /// Returns the tasks a task needs: producers of its inputs, of the operands of its
 /// conditions, `after` tasks, and every iteration's copy of the producers it collects from.
-fn needs(graph: &Graph, loops: &[Expansion], task: &TaskNode) -> Needs {
+fn needs(graph: &Graph, loops: &[Expansion], runs: &[TaskRun], task: &TaskNode) -> Needs {
     if let Some(group) = exit_group(task) {
         return Needs::Done(branches::guarded_tasks(graph, group));
     }
@@ -461,13 +462,23 @@ fn needs(graph: &Graph, loops: &[Expansion], task: &TaskNode) -> Needs {
         graph, task,
     )));
     for (_, binding) in &task.inputs {
+        if let Binding::Parameter(ParamSource::OneOf { branches, .. }) = binding {
+            match branch_taken(graph, runs, branches) {
+                Ok(Some(task)) => {
+                    needed.insert(task);
+                }
+                Ok(None) => return Needs::Wait,
+                Err(upstream) => return Needs::Blocked(upstream),
+            }
+            continue;
+        }
         let (group, producer) = match binding {
             Binding::Parameter(ParamSource::Collected { group, task, .. })
             | Binding::Artifact(ArtifactSource::Collected { group, task, .. }) => (*group, task),
             _ => continue,
         };
         match &loops[group] {
-            Expansion::Waiting => return Needs::Loop,
+            Expansion::Waiting => return Needs::Wait,
             Expansion::Failed(upstream) => return Needs::Blocked(upstream.clone()),
             Expansion::Expanded(copies) => {
                 needed.extend(copies.iter().filter_map(|copy| copy.get(producer).cloned()))
@@ -475,6 +486,28 @@ fn needs(graph: &Graph, loops: &[Expansion], task: &TaskNode) -> Needs {
         }
     }
     Needs::Tasks(needed)
+}
+
+/// Returns the task of the branch that ran, `Ok(None)` while a branch is unfinished, or the
+/// first branch's task when none succeeded.
+fn branch_taken(
+    graph: &Graph,
+    runs: &[TaskRun],
+    branches: &[(usize, TaskId, String)],
+) -> Result<Option<TaskId>, TaskId> {
+    let mut taken = None;
+    for (_, task, _) in branches {
+        match status_of(graph, runs, task) {
+            Some(Status::Succeeded(_)) => taken = Some(task.clone()),
+            Some(Status::Pending | Status::Running | Status::Template) | None => return Ok(None),
+            _ => {}
+        }
+    }
+    match (taken, branches.first()) {
+        (Some(task), _) => Ok(Some(task)),
+        (None, Some((_, first, _))) => Err(first.clone()),
+        (None, None) => Ok(None),
+    }
 }
 
 fn status_of<'r>(graph: &Graph, runs: &'r [TaskRun], task: &TaskId) -> Option<&'r Status> {
@@ -493,11 +526,13 @@ fn ready_tasks(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> Vec<usiz
     };
     (0..graph.tasks.len())
         .filter(|&index| matches!(runs[index].status, Status::Pending))
-        .filter(|&index| match needs(graph, loops, &graph.tasks[index]) {
-            Needs::Tasks(needed) => needed.iter().all(succeeded),
-            Needs::Done(guarded) => guarded.iter().all(done),
-            Needs::Loop | Needs::Blocked(_) => false,
-        })
+        .filter(
+            |&index| match needs(graph, loops, runs, &graph.tasks[index]) {
+                Needs::Tasks(needed) => needed.iter().all(succeeded),
+                Needs::Done(guarded) => guarded.iter().all(done),
+                Needs::Wait | Needs::Blocked(_) => false,
+            },
+        )
         .collect()
 }
 
@@ -514,10 +549,10 @@ fn skip_dependents_once(graph: &Graph, loops: &[Expansion], runs: &mut [TaskRun]
         if !matches!(runs[index].status, Status::Pending) {
             continue;
         }
-        let blocked = match needs(graph, loops, &graph.tasks[index]) {
+        let blocked = match needs(graph, loops, runs, &graph.tasks[index]) {
             Needs::Blocked(upstream) => Some(upstream),
             // An exit task runs whatever happened to the tasks it guards.
-            Needs::Loop | Needs::Done(_) => None,
+            Needs::Wait | Needs::Done(_) => None,
             Needs::Tasks(needed) => needed.into_iter().find(|dependency| {
                 matches!(
                     status_of(graph, runs, dependency),
@@ -664,6 +699,18 @@ fn executor_input(
             }
             Binding::Parameter(ParamSource::Invalid(_))
             | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
+            Binding::Parameter(ParamSource::OneOf { branches, .. }) => {
+                let value = branches.iter().find_map(|(_, task, output)| {
+                    upstream_output(graph, runs, task)
+                        .and_then(|out| out.parameter_values.get(output))
+                });
+                if let Some(value) = value {
+                    input
+                        .inputs
+                        .parameter_values
+                        .insert(name.clone(), value.clone());
+                }
+            }
             Binding::Parameter(ParamSource::TaskFinalStatus { group }) => {
                 let failure =
                     branches::guarded_tasks(graph, *group)
@@ -1028,6 +1075,15 @@ fn pipeline_outputs(graph: &Graph, runs: &[TaskRun]) -> Vec<String> {
     let mut lines = Vec::new();
     for output in &graph.outputs {
         let (task, key) = match &output.source {
+            Binding::Parameter(ParamSource::OneOf { branches, .. }) => {
+                let taken = branches
+                    .iter()
+                    .find(|(_, task, _)| upstream_output(graph, runs, task).is_some());
+                match taken {
+                    Some((_, task, output)) => (task, output),
+                    None => continue,
+                }
+            }
             Binding::Parameter(ParamSource::TaskOutput { task, output })
             | Binding::Artifact(ArtifactSource::TaskOutput { task, output }) => (task, output),
             _ => continue,

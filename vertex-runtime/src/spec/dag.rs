@@ -10,9 +10,9 @@ use super::{
     check_valid, container_executor, importer_executor, input_definitions, output_definitions,
     ArtifactInputSpec, ArtifactSelectors, CachingOptions, ComponentRef, ComponentSpec, Container,
     DagOutputs, DagSpec, Definitions, ExecutorSpec, InputParameterSpec, IteratorItems,
-    IteratorPolicy, OutputParameterSpec, OutputSelector, ParameterInputSpec, ParameterIterator,
-    ParameterSelector, ProducerTask, RetryPolicySpec, TaskInfo, TaskInputs, TaskOutputRef,
-    TaskSpec, TriggerPolicy,
+    IteratorPolicy, OneofSelectors, OutputParameterSpec, OutputSelector, ParameterInputSpec,
+    ParameterIterator, ParameterSelector, ProducerTask, RetryPolicySpec, TaskInfo, TaskInputs,
+    TaskOutputRef, TaskSpec, TriggerPolicy,
 };
 use crate::component::ValueKind;
 use crate::control::{channel_name, Condition, GroupKind, LoopItems};
@@ -237,9 +237,7 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                     output_parameter_key: Some(output.to_owned()),
                     ..selector
                 };
-                let selector = ParameterSelector {
-                    value_from_parameter: selector,
-                };
+                let selector = ParameterSelector::ValueFromParameter(selector);
                 state.outputs.parameters.insert(name.to_owned(), selector);
                 let list = OutputParameterSpec {
                     parameter_type: ParameterType::List,
@@ -316,6 +314,30 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                 let name = channel_name(source).unwrap_or_default();
                 Ok(self.plumb_parameter(level, home, &name, parameter_type, &at_home))
             }
+            ParamSource::OneOf {
+                group,
+                number,
+                branches,
+            } => {
+                let name = format!("pipelinechannel--{}-oneof-{number}", self.group_id(*group));
+                self.declare_one_of(*group, &name, branches, consumer)?;
+                if self.graph.groups[*group].parent != level {
+                    return Err(Error::Pipeline(format!(
+                        "{consumer}: the merged output of `{}` must be used beside it",
+                        self.group_id(*group)
+                    )));
+                }
+                let reference = TaskOutputRef {
+                    output_artifact_key: None,
+                    output_parameter_key: Some(name),
+                    producer_task: self.group_id(*group).to_owned(),
+                };
+                let dependency = Some(self.group_id(*group).to_owned());
+                Ok((
+                    ParameterInputSpec::TaskOutputParameter(reference),
+                    dependency,
+                ))
+            }
             ParamSource::TaskFinalStatus { group } => {
                 let id = self.group_id(*group).to_owned();
                 let spec = ParameterInputSpec::TaskFinalStatus(ProducerTask {
@@ -368,6 +390,67 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                 ))
             }
         }
+    }
+
+    /// Declares the merged output `name` of branches group `group`: each branch's condition
+    /// group passes its task's output up, and the branches group takes the one that ran.
+    fn declare_one_of(
+        &mut self,
+        group: usize,
+        name: &str,
+        branches: &[(usize, TaskId, String)],
+        consumer: &str,
+    ) -> Result<(), Error> {
+        let mut selectors = Vec::with_capacity(branches.len());
+        let mut parameter_type = ParameterType::String;
+        for (branch, task, output) in branches {
+            if self.task_levels.get(task).copied().flatten() != Some(*branch) {
+                return Err(Error::Pipeline(format!(
+                    "{consumer}: each merged output must come from a task directly inside its branch"
+                )));
+            }
+            let ValueKind::Parameter(output_type) = self.output_kind(task, output)? else {
+                return Err(Error::Pipeline(format!(
+                    "{consumer}: only parameters can be merged"
+                )));
+            };
+            parameter_type = output_type;
+            let channel = format!("pipelinechannel--{task}-{output}");
+            let selector = OutputSelector {
+                output_artifact_key: None,
+                output_parameter_key: Some(output.clone()),
+                producer_subtask: task.to_string(),
+            };
+            let state = &mut self.groups[*branch];
+            state.outputs.parameters.insert(
+                channel.clone(),
+                ParameterSelector::ValueFromParameter(selector),
+            );
+            let definition = OutputParameterSpec { parameter_type };
+            state
+                .output_definitions
+                .parameters
+                .insert(channel.clone(), definition);
+            selectors.push(OutputSelector {
+                output_artifact_key: None,
+                output_parameter_key: Some(channel),
+                producer_subtask: self.group_id(*branch).to_owned(),
+            });
+        }
+        let state = &mut self.groups[group];
+        let selectors = OneofSelectors {
+            parameter_selectors: selectors,
+        };
+        state.outputs.parameters.insert(
+            name.to_owned(),
+            ParameterSelector::ValueFromOneof(selectors),
+        );
+        let definition = OutputParameterSpec { parameter_type };
+        state
+            .output_definitions
+            .parameters
+            .insert(name.to_owned(), definition);
+        Ok(())
     }
 
     /// Checks that a collected output comes straight from the loop's body and is used just
@@ -732,9 +815,7 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
             producer_subtask: producer,
         };
         if is_parameter {
-            let selector = ParameterSelector {
-                value_from_parameter: selector,
-            };
+            let selector = ParameterSelector::ValueFromParameter(selector);
             outputs.parameters.insert(output.name.clone(), selector);
         } else {
             let selectors = ArtifactSelectors {

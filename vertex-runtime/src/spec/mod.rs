@@ -156,8 +156,15 @@ struct ArtifactSelectors {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ParameterSelector {
-    value_from_parameter: OutputSelector,
+enum ParameterSelector {
+    ValueFromParameter(OutputSelector),
+    ValueFromOneof(OneofSelectors),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OneofSelectors {
+    parameter_selectors: Vec<OutputSelector>,
 }
 
 #[derive(Debug, Serialize)]
