@@ -103,6 +103,11 @@ pub struct Condition {
 }
 
 /// Parameter types that compare by order: integers and floats.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` values cannot be ordered in a pipeline condition",
+    label = "not a number",
+    note = "KFP conditions order integers and floats only; compare other values with `is_eq` or `is_ne`"
+)]
 pub trait Ordered {}
 
 macro_rules! ordered {
