@@ -70,6 +70,17 @@
 //! output `Output`), or a struct deriving [`Outputs`](derive@Outputs) whose fields are the
 //! output parameters; any of them may be wrapped in a `Result`, whose `Err` fails the task.
 //!
+//! # Pipelines
+//!
+//! A `#[vertex_pipeline]` function receives the [`Pipeline`] to add tasks to; its other
+//! arguments are pipeline inputs. [`Pipeline::task`] adds a task from the struct that
+//! `#[vertex_component]` generates beside each component, with one field per input, and
+//! returns the task, whose fields reference its outputs. Tasks take settings such as
+//! [`Task::set_retry`] and [`Task::set_cpu_limit`]. Control flow follows kfp's DSL:
+//! [`Pipeline::condition`], [`Pipeline::branches`], [`Pipeline::parallel_for`] and
+//! [`Pipeline::exit_handler`]; [`Pipeline::importer`] brings an existing artifact in, and a
+//! pipeline can run inside another as a task.
+//!
 //! # Exit codes
 //!
 //! See [`Error::exit_code`].
