@@ -38,9 +38,19 @@ fn python() -> PathBuf {
 
 /// Runs a script of `tests/kfp` with the venv's Python; it must succeed.
 pub fn python_script<S: AsRef<OsStr>>(script: &str, args: &[S]) -> String {
+    python_script_with_env(script, args, &[])
+}
+
+/// Like [`python_script`], with extra environment variables.
+pub fn python_script_with_env<S: AsRef<OsStr>>(
+    script: &str,
+    args: &[S],
+    env: &[(&str, &Path)],
+) -> String {
     let output = Command::new(python())
         .arg(workspace().join("tests/kfp").join(script))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("python starts");
     let stderr = String::from_utf8_lossy(&output.stderr);
