@@ -131,7 +131,16 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
             fallback = increment(x=2)
         return dsl.OneOf(bumped.output, fallback.output)
 
+    @dsl.pipeline(name="structs", description="Loops over structs, passing their fields to separate inputs.")
+    def structs(configs: List[dict] = [{"a": 1, "b": 2}]) -> List[int]:
+        with dsl.ParallelFor(configs) as config:
+            summed = add(a=config.a, b=config.b)
+        with dsl.ParallelFor([{"a": 3, "b": 4}]) as pair:
+            add(a=pair.a)
+        return dsl.Collected(summed.output)
+
     return {
+        "structs": structs,
         "choose": choose,
         "arithmetic": arithmetic,
         "settings": settings,

@@ -492,3 +492,8 @@ fn kfp_local_misreads_outer_output_in_loop() {
     assert_eq!(theirs["Output"], 12);
     assert_eq!(ours["Output"], 15);
 }
+
+#[test]
+fn struct_loop_items_match_kfp_dsl() {
+    assert_same_as_kfp_dsl("structs");
+}

@@ -743,3 +743,23 @@ fn one_of_takes_the_branch_that_ran() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("  Output = 10\n"), "{stdout}");
 }
+
+#[test]
+fn struct_items_give_their_fields() {
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "structs",
+        "--param",
+        r#"configs=[{"a": 1, "b": 2}, {"a": 10, "b": 20}]"#,
+        "--root",
+        root.path().to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("  Output = [3,30]\n"), "{stdout}");
+    assert!(
+        stdout.contains("  for-loop-3-iteration-0/add-2.Output = 3\n"),
+        "{stdout}"
+    );
+}

@@ -103,7 +103,44 @@ pub(crate) fn parameter(item: TokenStream) -> syn::Result<TokenStream> {
     reject_generics(&input, "Parameter")?;
     let krate = runtime_path();
     let ident = &input.ident;
+    let named: Vec<&syn::Field> = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => fields.named.iter().collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let field_idents: Vec<_> = named.iter().map(|field| &field.ident).collect();
+    let field_types: Vec<_> = named.iter().map(|field| &field.ty).collect();
+    let field_names: Vec<String> = field_idents
+        .iter()
+        .map(|ident| {
+            ident
+                .as_ref()
+                .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let vis = &input.vis;
     Ok(quote! {
+        const _: () = {
+            /// References to the fields of a struct parameter, such as a loop item.
+            #[allow(non_snake_case)]
+            #vis struct __Fields {
+                #(pub #field_idents: #krate::ParamRef<#field_types>,)*
+            }
+
+            impl #krate::__private::StructFields for #ident {
+                type Fields = __Fields;
+
+                fn fields(source: &#krate::__private::ParamSource) -> __Fields {
+                    __Fields {
+                        #(#field_idents: #krate::__private::field_ref(source, #field_names),)*
+                    }
+                }
+            }
+        };
+
         impl #krate::__private::Parameter for #ident {
             const TYPE: #krate::__private::ParameterType = #krate::__private::ParameterType::Struct;
 

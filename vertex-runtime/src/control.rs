@@ -245,6 +245,33 @@ impl<T> OneOf for ParamRef<T> {
     }
 }
 
+/// A struct parameter whose fields a pipeline can reference one by one, such as the fields
+/// of a loop item; implemented by `#[derive(Parameter)]` for structs with named fields.
+pub trait StructFields {
+    /// A struct with a [`ParamRef`] per field.
+    type Fields;
+
+    /// Returns references to the fields of the value at `source`.
+    fn fields(source: &ParamSource) -> Self::Fields;
+}
+
+impl<T: StructFields> ParamRef<T> {
+    /// Returns references to the fields of this struct value, such as `item.fields().depth`
+    /// for a loop over structs; kfp selects them with `parameterExpressionSelector`.
+    pub fn fields(&self) -> T::Fields {
+        T::fields(&self.source)
+    }
+}
+
+/// Returns a reference to the field `name` of the value at `source`; called by generated
+/// code.
+pub fn field_ref<T>(source: &ParamSource, name: &str) -> ParamRef<T> {
+    ParamRef::from_source(ParamSource::Field {
+        base: Box::new(source.clone()),
+        field: name.to_owned(),
+    })
+}
+
 /// The list a loop goes over.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoopItems {

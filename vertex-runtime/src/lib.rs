@@ -221,10 +221,12 @@ pub mod __private {
         OutputDef, OutputValues,
     };
     pub use crate::contract::ExecutorOutput;
+    pub use crate::control::{field_ref, StructFields};
     pub use crate::error::Error;
     pub use crate::param::{
         decode_struct, encode_struct, DefaultValue, Parameter, ParameterType, ValueError,
     };
+    pub use crate::pipeline::ParamSource;
     pub use crate::pipeline::{
         Bind, Binding, ComponentTask, Implementation, ParamRef, Pipeline, PipelineInput,
         PipelineReturn, TaskId,

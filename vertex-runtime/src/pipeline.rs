@@ -84,6 +84,13 @@ pub enum ParamSource {
         /// Per branch: its condition group and the task output it gives.
         branches: Vec<(usize, TaskId, String)>,
     },
+    /// A field of a struct value, such as a loop item.
+    Field {
+        /// The struct value.
+        base: Box<ParamSource>,
+        /// The field's name.
+        field: String,
+    },
     /// The final status of the tasks an exit handler guards.
     TaskFinalStatus {
         /// The exit handler's index in [`Graph::groups`].

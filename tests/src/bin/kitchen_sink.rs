@@ -414,6 +414,37 @@ fn flow(
     reported.output.clone()
 }
 
+/// Two numbers, the items of a loop over structs.
+#[derive(Debug, Serialize, Deserialize, Parameter)]
+pub struct Pair {
+    a: i64,
+    b: i64,
+}
+
+/// Loops over structs, passing their fields to separate inputs.
+#[vertex_pipeline]
+fn structs(
+    p: &Pipeline,
+    #[default(vec![Pair { a: 1, b: 2 }])] configs: ParamRef<Vec<Pair>>,
+) -> ParamRef<Vec<i64>> {
+    let sums = p.parallel_for(configs, None, |p, config| {
+        let fields = config.fields();
+        p.task(add {
+            a: fields.a,
+            b: Some(fields.b),
+        })
+        .output
+        .clone()
+    });
+    p.parallel_for(vec![Pair { a: 3, b: 4 }], None, |p, pair| {
+        p.task(add {
+            a: pair.fields().a,
+            b: None,
+        });
+    });
+    sums
+}
+
 /// Returns the output of whichever branch runs, like kfp's `dsl.OneOf`.
 #[vertex_pipeline]
 fn choose(p: &Pipeline, #[default(1)] n: ParamRef<i64>) -> ParamRef<i64> {

@@ -60,26 +60,45 @@ fn items(
     }
 }
 
+fn rewrite_parameter(
+    source: &ParamSource,
+    group: usize,
+    item: &Value,
+    copies: &BTreeMap<TaskId, TaskId>,
+) -> ParamSource {
+    let copy = |task: &TaskId| copies.get(task).cloned().unwrap_or_else(|| task.clone());
+    match source {
+        ParamSource::LoopItem { group: g } if *g == group => ParamSource::Constant(item.clone()),
+        ParamSource::TaskOutput { task, output } => ParamSource::TaskOutput {
+            task: copy(task),
+            output: output.clone(),
+        },
+        ParamSource::Field { base, field } => match rewrite_parameter(base, group, item, copies) {
+            ParamSource::Constant(value) => {
+                ParamSource::Constant(value.get(field).cloned().unwrap_or(Value::Null))
+            }
+            base => ParamSource::Field {
+                base: Box::new(base),
+                field: field.clone(),
+            },
+        },
+        other => other.clone(),
+    }
+}
+
 fn rewrite(
     binding: &Binding,
     group: usize,
     item: &Value,
     copies: &BTreeMap<TaskId, TaskId>,
 ) -> Binding {
-    let copy = |task: &TaskId| copies.get(task).cloned().unwrap_or_else(|| task.clone());
     match binding {
-        Binding::Parameter(ParamSource::LoopItem { group: g }) if *g == group => {
-            Binding::Parameter(ParamSource::Constant(item.clone()))
-        }
-        Binding::Parameter(ParamSource::TaskOutput { task, output }) => {
-            Binding::Parameter(ParamSource::TaskOutput {
-                task: copy(task),
-                output: output.clone(),
-            })
+        Binding::Parameter(source) => {
+            Binding::Parameter(rewrite_parameter(source, group, item, copies))
         }
         Binding::Artifact(ArtifactSource::TaskOutput { task, output }) => {
             Binding::Artifact(ArtifactSource::TaskOutput {
-                task: copy(task),
+                task: copies.get(task).cloned().unwrap_or_else(|| task.clone()),
                 output: output.clone(),
             })
         }

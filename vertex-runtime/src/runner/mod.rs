@@ -290,7 +290,7 @@ pub(crate) fn run(
             }
         };
     }
-    print!("{}", summary(graph, &runs));
+    print!("{}", summary(graph, &loops, &runs));
     let failures: Vec<String> = graph
         .tasks
         .iter()
@@ -724,6 +724,21 @@ fn executor_input(
                 let status = branches::final_status(run_name, &graph.groups[*group].id, failure);
                 input.inputs.parameter_values.insert(name.clone(), status);
             }
+            Binding::Parameter(ParamSource::Field { base, field }) => {
+                let value = match &**base {
+                    ParamSource::Constant(value) => Some(value),
+                    ParamSource::PipelineInput(parameter) => values.get(parameter),
+                    ParamSource::TaskOutput { task, output } => upstream_output(graph, runs, task)
+                        .and_then(|out| out.parameter_values.get(output)),
+                    _ => None,
+                };
+                if let Some(value) = value.and_then(|value| value.get(field)) {
+                    input
+                        .inputs
+                        .parameter_values
+                        .insert(name.clone(), value.clone());
+                }
+            }
             // Loop items become constants when the loop expands.
             Binding::Parameter(ParamSource::LoopItem { .. }) => {}
             Binding::Parameter(ParamSource::Collected {
@@ -1014,7 +1029,7 @@ fn log_tail(path: &Path) -> String {
         .join("\n")
 }
 
-fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
+fn summary(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> String {
     let width = graph
         .tasks
         .iter()
@@ -1053,7 +1068,7 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
         text.push_str("\noutput parameters:\n");
         outputs.iter().for_each(|line| text.push_str(line));
     }
-    let pipeline_outputs = pipeline_outputs(graph, runs);
+    let pipeline_outputs = pipeline_outputs(graph, loops, runs);
     if !pipeline_outputs.is_empty() {
         text.push_str("\npipeline outputs:\n");
         pipeline_outputs.iter().for_each(|line| text.push_str(line));
@@ -1071,9 +1086,27 @@ fn summary(graph: &Graph, runs: &[TaskRun]) -> String {
     text
 }
 
-fn pipeline_outputs(graph: &Graph, runs: &[TaskRun]) -> Vec<String> {
+fn pipeline_outputs(graph: &Graph, loops: &[Expansion], runs: &[TaskRun]) -> Vec<String> {
     let mut lines = Vec::new();
     for output in &graph.outputs {
+        if let Binding::Parameter(ParamSource::Collected {
+            group,
+            task,
+            output: key,
+        }) = &output.source
+        {
+            let values: Vec<Value> = collected(graph, loops, runs, *group, task)
+                .map(|produced| {
+                    produced
+                        .parameter_values
+                        .get(key)
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                })
+                .collect();
+            lines.push(format!("  {} = {}\n", output.name, Value::Array(values)));
+            continue;
+        }
         let (task, key) = match &output.source {
             Binding::Parameter(ParamSource::OneOf { branches, .. }) => {
                 let taken = branches

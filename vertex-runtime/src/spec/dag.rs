@@ -338,6 +338,22 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
                     dependency,
                 ))
             }
+            ParamSource::Field { base, field } => match self
+                .resolve_parameter(level, base, consumer)?
+            {
+                (ParameterInputSpec::ComponentInputParameter(name), dependency) => {
+                    let selector = format!("parseJson(string_value)[{}]", serde_json::json!(field));
+                    let spec = ParameterInputSpec::Selected {
+                        component_input_parameter: name,
+                        parameter_expression_selector: selector,
+                    };
+                    Ok((spec, dependency))
+                }
+                // NOTE: kfp also selects fields of task outputs; this compiler only of inputs.
+                _ => Err(Error::Pipeline(format!(
+                    "{consumer}: only fields of loop items and pipeline inputs can be selected"
+                ))),
+            },
             ParamSource::TaskFinalStatus { group } => {
                 let id = self.group_id(*group).to_owned();
                 let spec = ParameterInputSpec::TaskFinalStatus(ProducerTask {

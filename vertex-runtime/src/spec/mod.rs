@@ -280,9 +280,17 @@ enum ArtifactInputSpec {
 #[serde(rename_all = "camelCase")]
 enum ParameterInputSpec {
     ComponentInputParameter(String),
-    RuntimeValue { constant: Value },
+    RuntimeValue {
+        constant: Value,
+    },
     TaskFinalStatus(ProducerTask),
     TaskOutputParameter(TaskOutputRef),
+    /// A field of an input's struct value.
+    #[serde(untagged, rename_all = "camelCase")]
+    Selected {
+        component_input_parameter: String,
+        parameter_expression_selector: String,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
