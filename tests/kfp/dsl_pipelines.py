@@ -139,7 +139,16 @@ def pipelines(spec_dir: Path) -> Dict[str, Callable]:
             add(a=pair.a)
         return dsl.Collected(summed.output)
 
+    @dsl.pipeline(name="nested-loops", description="Loops inside a loop, with a condition in the inner body.")
+    def nested_loops(rows: List[int] = [1, 2]):
+        with dsl.ParallelFor(rows) as row:
+            with dsl.ParallelFor([10, 20]) as column:
+                total = add(a=row, b=column)
+                with dsl.If(total.output > 15):
+                    increment(x=total.output)
+
     return {
+        "nested-loops": nested_loops,
         "structs": structs,
         "choose": choose,
         "arithmetic": arithmetic,

@@ -497,3 +497,8 @@ fn kfp_local_misreads_outer_output_in_loop() {
 fn struct_loop_items_match_kfp_dsl() {
     assert_same_as_kfp_dsl("structs");
 }
+
+#[test]
+fn nested_loops_match_kfp_dsl() {
+    assert_same_as_kfp_dsl("nested-loops");
+}

@@ -763,3 +763,29 @@ fn struct_items_give_their_fields() {
         "{stdout}"
     );
 }
+
+#[test]
+fn nested_loops_with_condition_run() {
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "nested-loops",
+        "--root",
+        root.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    // Rows 1 and 2 times columns 10 and 20: only sums above 15 are incremented.
+    assert!(
+        stdout.contains("  for-loop-1-iteration-0/for-loop-3-iteration-0/add.Output = 11\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  for-loop-1-iteration-1/for-loop-3-iteration-1/increment.Output = 23\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("for-loop-1-iteration-0/for-loop-3-iteration-0/increment  skipped    - (the condition of"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("succeeded").count(), 6, "{stdout}");
+}

@@ -445,6 +445,25 @@ fn structs(
     sums
 }
 
+/// Loops inside a loop, with a condition in the inner body.
+#[vertex_pipeline]
+fn nested_loops(p: &Pipeline, #[default(vec![1, 2])] rows: ParamRef<Vec<i64>>) {
+    p.parallel_for(rows, None, |p, row| {
+        p.parallel_for(vec![10i64, 20], None, |p, column| {
+            let sum = p.task(add {
+                a: row.clone(),
+                b: Some(column),
+            });
+            p.condition(sum.output.is_gt(15), |p| {
+                p.task(add_one {
+                    x: sum.output.clone(),
+                    step: None,
+                });
+            });
+        });
+    });
+}
+
 /// Returns the output of whichever branch runs, like kfp's `dsl.OneOf`.
 #[vertex_pipeline]
 fn choose(p: &Pipeline, #[default(1)] n: ParamRef<i64>) -> ParamRef<i64> {

@@ -2,7 +2,7 @@
 //! item, keyed `for-loop-N-iteration-I/task` like kfp.local's task folders, with the item as
 //! a constant and references inside the loop pointing at the same iteration.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -60,114 +60,254 @@ fn items(
     }
 }
 
-fn rewrite_parameter(
-    source: &ParamSource,
+/// How one iteration of a loop rewrites what it copies: the loop's item, the copy of each
+/// task, and the copy of each group inside the loop.
+struct Iteration<'a> {
     group: usize,
-    item: &Value,
-    copies: &BTreeMap<TaskId, TaskId>,
-) -> ParamSource {
-    let copy = |task: &TaskId| copies.get(task).cloned().unwrap_or_else(|| task.clone());
-    match source {
-        ParamSource::LoopItem { group: g } if *g == group => ParamSource::Constant(item.clone()),
-        ParamSource::TaskOutput { task, output } => ParamSource::TaskOutput {
-            task: copy(task),
-            output: output.clone(),
-        },
-        ParamSource::Field { base, field } => match rewrite_parameter(base, group, item, copies) {
-            ParamSource::Constant(value) => {
-                ParamSource::Constant(value.get(field).cloned().unwrap_or(Value::Null))
+    item: &'a Value,
+    tasks: &'a BTreeMap<TaskId, TaskId>,
+    groups: &'a HashMap<usize, usize>,
+}
+
+impl Iteration<'_> {
+    fn task(&self, task: &TaskId) -> TaskId {
+        self.tasks
+            .get(task)
+            .cloned()
+            .unwrap_or_else(|| task.clone())
+    }
+
+    fn group(&self, group: usize) -> usize {
+        self.groups.get(&group).copied().unwrap_or(group)
+    }
+
+    fn parameter(&self, source: &ParamSource) -> ParamSource {
+        match source {
+            ParamSource::LoopItem { group } if *group == self.group => {
+                ParamSource::Constant(self.item.clone())
             }
-            base => ParamSource::Field {
-                base: Box::new(base),
-                field: field.clone(),
+            ParamSource::LoopItem { group } => ParamSource::LoopItem {
+                group: self.group(*group),
             },
-        },
-        other => other.clone(),
-    }
-}
-
-fn rewrite(
-    binding: &Binding,
-    group: usize,
-    item: &Value,
-    copies: &BTreeMap<TaskId, TaskId>,
-) -> Binding {
-    match binding {
-        Binding::Parameter(source) => {
-            Binding::Parameter(rewrite_parameter(source, group, item, copies))
-        }
-        Binding::Artifact(ArtifactSource::TaskOutput { task, output }) => {
-            Binding::Artifact(ArtifactSource::TaskOutput {
-                task: copies.get(task).cloned().unwrap_or_else(|| task.clone()),
+            ParamSource::TaskOutput { task, output } => ParamSource::TaskOutput {
+                task: self.task(task),
                 output: output.clone(),
-            })
+            },
+            ParamSource::Collected {
+                group,
+                task,
+                output,
+            } => ParamSource::Collected {
+                group: self.group(*group),
+                task: self.task(task),
+                output: output.clone(),
+            },
+            ParamSource::OneOf {
+                group,
+                number,
+                branches,
+            } => ParamSource::OneOf {
+                group: self.group(*group),
+                number: *number,
+                branches: branches
+                    .iter()
+                    .map(|(branch, task, output)| {
+                        (self.group(*branch), self.task(task), output.clone())
+                    })
+                    .collect(),
+            },
+            ParamSource::TaskFinalStatus { group } => ParamSource::TaskFinalStatus {
+                group: self.group(*group),
+            },
+            ParamSource::Field { base, field } => match self.parameter(base) {
+                ParamSource::Constant(value) => {
+                    ParamSource::Constant(value.get(field).cloned().unwrap_or(Value::Null))
+                }
+                base => ParamSource::Field {
+                    base: Box::new(base),
+                    field: field.clone(),
+                },
+            },
+            other => other.clone(),
         }
-        other => other.clone(),
+    }
+
+    fn binding(&self, binding: &Binding) -> Binding {
+        match binding {
+            Binding::Parameter(source) => Binding::Parameter(self.parameter(source)),
+            Binding::Artifact(ArtifactSource::TaskOutput { task, output }) => {
+                Binding::Artifact(ArtifactSource::TaskOutput {
+                    task: self.task(task),
+                    output: output.clone(),
+                })
+            }
+            Binding::Artifact(ArtifactSource::Collected {
+                group,
+                task,
+                output,
+            }) => Binding::Artifact(ArtifactSource::Collected {
+                group: self.group(*group),
+                task: self.task(task),
+                output: output.clone(),
+            }),
+            other => other.clone(),
+        }
+    }
+
+    fn kind(&self, kind: &GroupKind) -> GroupKind {
+        match kind {
+            GroupKind::ParallelFor {
+                items,
+                item_input,
+                item_type,
+                parallelism,
+            } => GroupKind::ParallelFor {
+                items: match items {
+                    LoopItems::Channel(source) => LoopItems::Channel(self.parameter(source)),
+                    raw => raw.clone(),
+                },
+                item_input: item_input.clone(),
+                item_type: *item_type,
+                parallelism: *parallelism,
+            },
+            GroupKind::Condition { terms } => GroupKind::Condition {
+                terms: terms
+                    .iter()
+                    .map(|(condition, negated)| {
+                        let mut condition = condition.clone();
+                        condition.left = self.parameter(&condition.left);
+                        condition.right = self.parameter(&condition.right);
+                        (condition, *negated)
+                    })
+                    .collect(),
+            },
+            GroupKind::ExitHandler { exit_task } => GroupKind::ExitHandler {
+                exit_task: self.task(exit_task),
+            },
+            GroupKind::Branches => GroupKind::Branches,
+        }
     }
 }
 
-/// Expands every top-level loop whose list is now known, appending the copies of its tasks
-/// to `graph.tasks`; returns how many tasks were added.
+/// Returns whether `group` encloses `inner`, at any depth.
+fn encloses(graph: &Graph, group: usize, inner: Option<usize>) -> bool {
+    let mut current = inner;
+    while let Some(index) = current {
+        if index == group {
+            return true;
+        }
+        current = graph.groups[index].parent;
+    }
+    false
+}
+
+/// Returns whether any group around `group` is a loop.
+fn inside_loop(graph: &Graph, group: usize) -> bool {
+    let mut current = graph.groups[group].parent;
+    while let Some(index) = current {
+        if is_loop(graph, index) {
+            return true;
+        }
+        current = graph.groups[index].parent;
+    }
+    false
+}
+
+/// Expands every loop whose list is now known and that no unexpanded loop encloses,
+/// appending the copies of its tasks to `graph.tasks` and of its inner groups to
+/// `graph.groups` (and a state per group to `loops`); returns how many tasks were added.
 pub(super) fn expand_ready(
     graph: &mut Graph,
-    loops: &mut [Expansion],
+    loops: &mut Vec<Expansion>,
     iterations: &mut Iterations,
     values: &Map<String, Value>,
     outputs: &dyn Outputs,
 ) -> usize {
     let before = graph.tasks.len();
-    for (group, state) in loops.iter_mut().enumerate() {
-        if !matches!(state, Expansion::Waiting) || !is_loop(graph, group) {
-            continue;
-        }
-        // Copies stay in the groups around the loop, such as an exit handler or a condition.
-        let parent = graph.groups[group].parent;
+    let candidates: Vec<usize> = (0..graph.groups.len())
+        .filter(|&group| {
+            matches!(loops[group], Expansion::Waiting)
+                && is_loop(graph, group)
+                && !inside_loop(graph, group)
+        })
+        .collect();
+    for group in candidates {
         let items = match items(&graph.groups[group].kind, values, outputs) {
             Ok(Some(items)) => items,
             Ok(None) => continue,
             Err(upstream) => {
-                *state = Expansion::Failed(upstream);
+                loops[group] = Expansion::Failed(upstream);
                 continue;
             }
         };
+        // Copies stay in the groups around the loop, such as an exit handler or a condition.
+        let parent = graph.groups[group].parent;
         let templates: Vec<TaskNode> = graph
             .tasks
             .iter()
-            .filter(|task| task.group == Some(group))
+            .filter(|task| encloses(graph, group, task.group))
             .cloned()
+            .collect();
+        let inner_groups: Vec<usize> = (0..graph.groups.len())
+            .filter(|&g| g != group && encloses(graph, group, Some(g)))
             .collect();
         let mut expanded = Vec::with_capacity(items.len());
         for (iteration, item) in items.iter().enumerate() {
-            let prefix = format!("{}-iteration-{iteration}", graph.groups[group].id);
-            let copies: BTreeMap<TaskId, TaskId> = templates
+            // A loop copied by an outer loop is keyed `outer-iteration-0/for-loop-3`, and so
+            // are its tasks; their copies become `outer-iteration-0/for-loop-3-iteration-0/add`.
+            let id = graph.groups[group].id.clone();
+            let scope = id.rfind('/').map_or("", |end| &id[..=end]);
+            let prefix = format!("{id}-iteration-{iteration}");
+            let nested = |key: &str| format!("{prefix}/{}", key.strip_prefix(scope).unwrap_or(key));
+            let tasks: BTreeMap<TaskId, TaskId> = templates
                 .iter()
-                .map(|task| {
-                    (
-                        task.id.clone(),
-                        TaskId::new(format!("{prefix}/{}", task.id)),
-                    )
-                })
+                .map(|task| (task.id.clone(), TaskId::new(nested(task.id.as_str()))))
                 .collect();
+            let first_copy = graph.groups.len();
+            let groups: HashMap<usize, usize> = inner_groups
+                .iter()
+                .enumerate()
+                .map(|(n, &g)| (g, first_copy + n))
+                .collect();
+            let rewrite = Iteration {
+                group,
+                item,
+                tasks: &tasks,
+                groups: &groups,
+            };
+            let lift = |inner: Option<usize>| match inner {
+                Some(g) if g == group => parent,
+                Some(g) => Some(rewrite.group(g)),
+                None => None,
+            };
+            for &inner in &inner_groups {
+                let mut copy = graph.groups[inner].clone();
+                copy.id = nested(&copy.id);
+                copy.parent = lift(copy.parent);
+                copy.kind = rewrite.kind(&copy.kind);
+                graph.groups.push(copy);
+                loops.push(Expansion::Waiting);
+            }
             for template in &templates {
                 let mut task = template.clone();
-                task.id = copies[&template.id].clone();
-                task.group = parent;
+                task.id = rewrite.task(&template.id);
+                task.group = lift(template.group);
                 task.inputs = template
                     .inputs
                     .iter()
-                    .map(|(name, binding)| (name.clone(), rewrite(binding, group, item, &copies)))
+                    .map(|(name, binding)| (name.clone(), rewrite.binding(binding)))
                     .collect();
                 task.after = template
                     .after
                     .iter()
-                    .map(|task| copies.get(task).cloned().unwrap_or_else(|| task.clone()))
+                    .map(|task| rewrite.task(task))
                     .collect();
                 iterations.insert(task.id.clone(), (group, iteration));
                 graph.tasks.push(task);
             }
-            expanded.push(copies);
+            expanded.push(tasks);
         }
-        *state = Expansion::Expanded(expanded);
+        loops[group] = Expansion::Expanded(expanded);
     }
     graph.tasks.len() - before
 }
@@ -177,16 +317,15 @@ pub(super) fn is_loop(graph: &Graph, group: usize) -> bool {
     matches!(graph.groups[group].kind, GroupKind::ParallelFor { .. })
 }
 
-/// Returns the group shapes the local runner does not run yet: any group inside a loop.
-pub(super) fn unsupported(graph: &Graph) -> Option<String> {
-    // NOTE: these compile like kfp's; only local runs lack them.
-    graph.groups.iter().find_map(|group| {
-        let parent = group.parent?;
-        is_loop(graph, parent).then(|| {
-            format!(
-                "group `{}` is inside loop `{}`, which the local runner does not support yet",
-                group.id, graph.groups[parent].id
-            )
-        })
-    })
+/// Returns whether a task in `group` is a template: inside a loop, at any depth, that has
+/// not copied it yet.
+pub(super) fn is_template(graph: &Graph, group: Option<usize>) -> bool {
+    let mut current = group;
+    while let Some(index) = current {
+        if is_loop(graph, index) {
+            return true;
+        }
+        current = graph.groups[index].parent;
+    }
+    false
 }

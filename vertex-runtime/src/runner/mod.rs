@@ -107,9 +107,6 @@ pub(crate) fn run(
         return Err(Error::Pipeline(message));
     }
     let mut flattened = plan::flatten(graph);
-    if let Some(message) = loops::unsupported(&flattened) {
-        return Err(Error::Pipeline(message));
-    }
     let graph = &mut flattened;
     let root = std::path::absolute(root)
         .map_err(|error| Error::Usage(format!("invalid --root `{}`: {error}", root.display())))?;
@@ -133,7 +130,7 @@ pub(crate) fn run(
         .iter()
         .map(|task| TaskRun {
             status: match task.group {
-                Some(group) if loops::is_loop(graph, group) => Status::Template,
+                group if loops::is_template(graph, group) => Status::Template,
                 _ => Status::Pending,
             },
             duration: Duration::ZERO,
@@ -169,7 +166,11 @@ pub(crate) fn run(
         let added = loops::expand_ready(graph, &mut loops, &mut iterations, &values, &known);
         for task in &graph.tasks[graph.tasks.len() - added..] {
             runs.push(TaskRun {
-                status: Status::Pending,
+                // The tasks of a loop inside the loop just expanded wait for their own turn.
+                status: match task.group {
+                    group if loops::is_template(graph, group) => Status::Template,
+                    _ => Status::Pending,
+                },
                 duration: Duration::ZERO,
                 directory: run_dir.join(task.id.as_str()),
                 cached_from: None,
@@ -183,7 +184,8 @@ pub(crate) fn run(
             ready_tasks(graph, &loops, &runs)
         };
         // Importers and tasks that fail to start finish at once, which may make others ready.
-        let mut finished_at_once = false;
+        // An expanded loop may hold a loop whose list is now known.
+        let mut finished_at_once = added > 0;
         for index in ready {
             if running.len() == jobs {
                 break;
