@@ -33,6 +33,7 @@ fn run_dir(root: &Path) -> PathBuf {
     let mut runs: Vec<PathBuf> = std::fs::read_dir(root)
         .unwrap()
         .map(|entry| entry.unwrap().path())
+        .filter(|path| !path.file_name().unwrap().to_str().unwrap().starts_with('.'))
         .collect();
     assert_eq!(runs.len(), 1, "{runs:?}");
     runs.pop().unwrap()
