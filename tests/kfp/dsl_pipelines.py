@@ -4,7 +4,7 @@ comparison with what `kitchen-sink compile` emits.
 
 Usage: ``dsl_pipelines.py SPEC_DIR PIPELINE OUT.yaml``
 
-SPEC_DIR holds the component YAML files that ``kitchen-sink spec --all`` writes; each
+SPEC_DIR contains the component YAML files that ``kitchen-sink spec --all`` writes; each
 pipeline below loads its components from there, so both sides share the components and
 differ only in how the pipeline around them is compiled.
 """

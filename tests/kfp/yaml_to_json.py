@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Print each YAML file given as JSON, one document per line, read with PyYAML's
-``safe_load`` as kfp reads specs (so ``y`` and ``n`` stay strings, as kfp sees them)."""
+``safe_load`` as kfp reads specs (so ``y`` and ``n`` stay strings, as kfp reads them)."""
 
 import json
 import sys

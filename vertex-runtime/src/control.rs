@@ -1,8 +1,8 @@
 //! Control flow in pipelines: loops over a list, run in parallel, whose outputs are
 //! collected into lists for the tasks after them.
 //!
-//! A group is a nested DAG in the compiled spec, `comp-for-loop-N`, as kfp's compiler makes
-//! it; tasks inside it see outer values through inputs named `pipelinechannel--...`.
+//! A group is a nested DAG in the compiled spec, such as `comp-for-loop-N`, as kfp's compiler
+//! makes it. Tasks inside it read outer values through inputs named `pipelinechannel--...`.
 
 use std::marker::PhantomData;
 
@@ -21,7 +21,7 @@ pub struct GroupNode {
     pub id: String,
     /// The enclosing group, as an index into the graph's groups; `None` at the top level.
     pub parent: Option<usize>,
-    /// What the group does.
+    /// The group's kind.
     pub kind: GroupKind,
     /// Creation order among the tasks and groups of the pipeline.
     pub seq: usize,
@@ -30,8 +30,8 @@ pub struct GroupNode {
 /// The kind of a control-flow group.
 #[derive(Clone, Debug, PartialEq)]
 pub enum GroupKind {
-    /// Tasks that run only when every term holds, like kfp's `dsl.If`, `dsl.Elif` and
-    /// `dsl.Else`; a term is a comparison, negated for the branches before this one.
+    /// Tasks that run only when every term is true, like kfp's `dsl.If`, `dsl.Elif` and
+    /// `dsl.Else`. A term is a comparison, negated for the branches before this one.
     Condition {
         /// The comparisons, each with whether it is negated.
         terms: Vec<(Condition, bool)>,
@@ -52,7 +52,7 @@ pub enum GroupKind {
         item_input: String,
         /// The type of one item.
         item_type: ParameterType,
-        /// The most iterations running at once, if limited.
+        /// The maximum number of iterations running at once, if limited.
         parallelism: Option<u32>,
     },
 }
@@ -126,41 +126,41 @@ impl<T: Parameter> ParamRef<T> {
         }
     }
 
-    /// The condition that this value equals `other`.
+    /// Returns the condition that this value equals `other`.
     pub fn is_eq(&self, other: impl Into<ParamRef<T>>) -> Condition {
         self.compare(Operator::Eq, other.into())
     }
 
-    /// The condition that this value differs from `other`.
+    /// Returns the condition that this value differs from `other`.
     pub fn is_ne(&self, other: impl Into<ParamRef<T>>) -> Condition {
         self.compare(Operator::Ne, other.into())
     }
 }
 
 impl<T: Parameter + Ordered> ParamRef<T> {
-    /// The condition that this value is less than `other`.
+    /// Returns the condition that this value is less than `other`.
     pub fn is_lt(&self, other: impl Into<ParamRef<T>>) -> Condition {
         self.compare(Operator::Lt, other.into())
     }
 
-    /// The condition that this value is at most `other`.
+    /// Returns the condition that this value is at most `other`.
     pub fn is_le(&self, other: impl Into<ParamRef<T>>) -> Condition {
         self.compare(Operator::Le, other.into())
     }
 
-    /// The condition that this value is greater than `other`.
+    /// Returns the condition that this value is greater than `other`.
     pub fn is_gt(&self, other: impl Into<ParamRef<T>>) -> Condition {
         self.compare(Operator::Gt, other.into())
     }
 
-    /// The condition that this value is at least `other`.
+    /// Returns the condition that this value is at least `other`.
     pub fn is_ge(&self, other: impl Into<ParamRef<T>>) -> Condition {
         self.compare(Operator::Ge, other.into())
     }
 }
 
 /// The branches of an if/else-if/else chain, from [`Pipeline::branches`]. Each branch runs
-/// only when its condition holds and those of the branches before it do not. Each branch
+/// only when its condition is true and those of the branches before it are false. Each branch
 /// body returns an `R`: `()`, or a task output that [`otherwise`](Self::otherwise) merges.
 pub struct Branches<R = ()> {
     pipeline: Pipeline,
@@ -183,7 +183,7 @@ impl<R> Branches<R> {
         self.outputs.push((inner.group.unwrap_or_default(), output));
     }
 
-    /// Adds a branch that runs when `condition` holds and no earlier branch ran.
+    /// Adds a branch that runs when `condition` is true and no earlier branch ran.
     pub fn when(mut self, condition: Condition, body: impl FnOnce(&Pipeline) -> R) -> Self {
         self.branch(Some(condition), body);
         self
@@ -200,8 +200,8 @@ impl<R: OneOf> Branches<R> {
     }
 }
 
-/// What the branches of an if/else chain return: `()`, or one parameter output per branch,
-/// merged into the output of the branch that ran.
+/// The return type of the branches of an if/else chain: `()`, or one parameter output per
+/// branch, merged into the output of the branch that ran.
 pub trait OneOf: Sized {
     /// The merged reference.
     type Merged;
@@ -246,7 +246,7 @@ impl<T> OneOf for ParamRef<T> {
 }
 
 /// A struct parameter whose fields a pipeline can reference one by one, such as the fields
-/// of a loop item; implemented by `#[derive(Parameter)]` for structs with named fields.
+/// of a loop item. `#[derive(Parameter)]` implements it for structs with named fields.
 pub trait StructFields {
     /// A struct with a [`ParamRef`] per field.
     type Fields;
@@ -310,8 +310,8 @@ impl<T> From<ParamRef<Vec<T>>> for Items<T> {
     }
 }
 
-/// What a loop body returns: references that become lists after the loop, one element per
-/// iteration, like kfp's `dsl.Collected`.
+/// The return type of a loop body: references that become lists after the loop, one
+/// element per iteration, like kfp's `dsl.Collected`.
 pub trait Collect {
     /// The collected form: `ParamRef<Vec<T>>` for a `ParamRef<T>`, `ArtifactListRef<A>`
     /// for an `ArtifactRef<A>`.
@@ -385,7 +385,7 @@ impl<A: Collect, B: Collect, C: Collect> Collect for (A, B, C) {
     }
 }
 
-/// The name kfp gives a parameter channel inside a group: `pipelinechannel--<name>`, where
+/// Returns the name kfp gives a parameter channel inside a group: `pipelinechannel--<name>`, where
 /// `<name>` is the pipeline input, or `<task>-<output>` for a task output.
 pub(crate) fn channel_name(source: &ParamSource) -> Option<String> {
     match source {
@@ -540,7 +540,7 @@ impl Pipeline {
             ),
         };
         // kfp types the item of an upstream list output as a string, since a LIST output
-        // carries no element type; it keeps the element type of lists it knows.
+        // carries no element type. It keeps the element type of the other lists.
         let item_type = match &items {
             LoopItems::Channel(ParamSource::TaskOutput { .. }) => ParameterType::String,
             _ => T::TYPE,

@@ -144,8 +144,8 @@ pub trait Parameter: Sized {
     /// The IR type this Rust type maps to.
     const TYPE: ParameterType;
 
-    /// Whether an input of this type is optional in the spec even without a default; only
-    /// the final status of an exit task is, as kfp declares it.
+    /// Whether an input of this type is optional in the spec even without a default. Only
+    /// the final status of an exit task is, because kfp declares it so.
     const OPTIONAL_INPUT: bool = false;
 
     /// Decodes a value received in an executor input.

@@ -281,7 +281,7 @@ impl<B: Bind> Bind for Option<B> {
     }
 }
 
-/// What a task runs.
+/// The implementation a task runs.
 #[derive(Clone, Debug)]
 pub enum Implementation {
     /// A component of this binary, run as a container.
@@ -480,9 +480,9 @@ impl<A: ArtifactType> PipelineOutput for ArtifactRef<A> {
     }
 }
 
-/// What a `#[vertex_pipeline]` function returns: `()`, or one parameter or artifact
-/// reference, which becomes the pipeline output `Output` and what a pipeline that uses this
-/// one as a task can wire downstream.
+/// The return type of a `#[vertex_pipeline]` function: `()`, or one parameter or artifact
+/// reference. The reference becomes the pipeline output `Output`, which a pipeline that uses
+/// this one as a task can wire downstream.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned by a pipeline",
     label = "unsupported pipeline return type",
@@ -549,7 +549,7 @@ impl<A: ArtifactType> PipelineReturn for ArtifactRef<A> {
 pub struct TaskNode {
     /// The task key.
     pub id: TaskId,
-    /// What it runs.
+    /// Its implementation.
     pub implementation: Implementation,
     /// The interface of what it runs.
     pub interface: ComponentInterface,

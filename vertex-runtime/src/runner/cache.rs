@@ -26,7 +26,7 @@ struct Key<'a> {
     env: &'a [(String, String)],
 }
 
-/// What identifies an input artifact: its URI and metadata.
+/// The identity of an input artifact: its URI and metadata.
 type ArtifactKey<'a> = (&'a str, &'a serde_json::Map<String, Value>);
 
 /// A cached result: the run that produced it and its executor output.

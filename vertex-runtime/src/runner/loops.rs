@@ -1,6 +1,6 @@
-//! Loops in local runs: once the list of a loop is known, its tasks are copied once per
-//! item, keyed `for-loop-N-iteration-I/task` like kfp.local's task folders, with the item as
-//! a constant and references inside the loop pointing at the same iteration.
+//! Loops in local runs. Once the list of a loop is known, its tasks are copied once per item
+//! and keyed `for-loop-N-iteration-I/task`, like kfp.local's task folders. Each copy gets the
+//! item as a constant, and its references inside the loop point at the same iteration.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,8 +20,8 @@ pub(super) enum Expansion {
     Failed(TaskId),
 }
 
-/// What the loops need from the runner to expand: the value of a task's output parameter,
-/// and whether a task has failed for good.
+/// The run state that loops need to expand: the value of a task's output parameter, and
+/// whether a task has failed for good.
 pub(super) trait Outputs {
     fn parameter(&self, task: &TaskId, output: &str) -> Option<Value>;
     fn failed(&self, task: &TaskId) -> bool;
@@ -60,8 +60,8 @@ fn items(
     }
 }
 
-/// How one iteration of a loop rewrites what it copies: the loop's item, the copy of each
-/// task, and the copy of each group inside the loop.
+/// The rewriting of one loop iteration: the loop's item, the copy of each task, and the
+/// copy of each group inside the loop.
 struct Iteration<'a> {
     group: usize,
     item: &'a Value,
@@ -213,9 +213,9 @@ fn inside_loop(graph: &Graph, group: usize) -> bool {
     false
 }
 
-/// Expands every loop whose list is now known and that no unexpanded loop encloses,
-/// appending the copies of its tasks to `graph.tasks` and of its inner groups to
-/// `graph.groups` (and a state per group to `loops`); returns how many tasks were added.
+/// Expands every loop whose list is now known and that no unexpanded loop encloses. The
+/// copies of its tasks go to `graph.tasks`, and those of its inner groups to `graph.groups`
+/// with a state each in `loops`. Returns how many tasks were added.
 pub(super) fn expand_ready(
     graph: &mut Graph,
     loops: &mut Vec<Expansion>,

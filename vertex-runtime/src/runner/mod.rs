@@ -69,7 +69,7 @@ impl Control {
     }
 }
 
-/// What the scheduling loop waits for.
+/// An event the scheduling loop waits for.
 enum Event {
     Finished(Finished),
     Interrupted(i32),
@@ -432,7 +432,7 @@ impl loops::Outputs for RunOutputs<'_> {
     }
 }
 
-/// What a task waits for.
+/// The tasks a task waits for, or why it cannot run.
 enum Needs {
     /// These tasks must succeed first.
     Tasks(BTreeSet<TaskId>),
@@ -889,8 +889,8 @@ impl Launch {
         self.directory.join("log.txt")
     }
 
-    /// Starts the task and a thread that waits for it, retries it as its policy says, and
-    /// reports the outcome on `sender`.
+    /// Starts the task and a thread that waits for it, retries it according to its policy,
+    /// and reports the outcome on `sender`.
     fn start(
         self,
         input: ExecutorInput,

@@ -10,7 +10,7 @@ use crate::pipeline::{
     ArtifactSource, Binding, Graph, Implementation, OutputNode, ParamSource, TaskId, TaskNode,
 };
 
-/// What a task of one graph level stands for once flattened.
+/// The flattened form of a task of one graph level.
 struct Flattened {
     /// The source of each of its outputs, in flattened terms.
     outputs: HashMap<String, Binding>,
@@ -60,7 +60,7 @@ fn output_binding(kind: ValueKind, task: &TaskId, output: &str) -> Binding {
     }
 }
 
-/// Flattens one graph level into `out`; `after` holds tasks every task here waits for.
+/// Flattens one graph level into `out`. Every task here also waits for the tasks in `after`.
 fn flatten_into<'g>(
     graph: &'g Graph,
     inputs: HashMap<String, Binding>,
