@@ -158,6 +158,19 @@ fn binary_name() -> String {
         .unwrap_or_else(|| "vertex".to_owned())
 }
 
+/// Returns the component and executor input of a command line that is exactly
+/// `exec NAME --executor-input JSON`, with both in UTF-8; any other form goes through clap.
+pub(crate) fn exec_arguments() -> Option<(String, String)> {
+    let mut arguments = std::env::args_os().skip(1);
+    let command = arguments.next()?;
+    let component = arguments.next()?.into_string().ok()?;
+    let option = arguments.next()?;
+    let executor_input = arguments.next()?.into_string().ok()?;
+    let exact = command == "exec" && option == "--executor-input" && arguments.next().is_none();
+    let plain_name = !component.starts_with('-');
+    (exact && plain_name).then_some((component, executor_input))
+}
+
 impl Cli {
     /// Parses the command line, naming the binary as it is called rather than after this
     /// library, whose name clap would take.

@@ -143,6 +143,17 @@ fn missing() -> String {
     "required input is missing".to_owned()
 }
 
+/// Describes an absent artifact: missing, or sent as a parameter value.
+fn artifact_missing(source: &InputSource<'_>) -> String {
+    match source.parameter {
+        Some(value) => format!(
+            "expected an artifact, got the parameter value {}",
+            describe(value)
+        ),
+        None => missing(),
+    }
+}
+
 impl<P: Parameter> InputArg for P {
     type Channel = ParamRef<P>;
 
@@ -151,7 +162,10 @@ impl<P: Parameter> InputArg for P {
     }
 
     fn extract(source: &InputSource<'_>) -> Result<Self, String> {
-        let value = source.parameter.ok_or_else(missing)?;
+        let value = source.parameter.ok_or_else(|| match source.artifacts {
+            Some(_) => "expected a parameter value, got an artifact".to_owned(),
+            None => missing(),
+        })?;
         P::decode(value).map_err(|error| error.to_string())
     }
 }
@@ -199,7 +213,7 @@ impl<A: ArtifactType> InputArg for Input<A> {
     }
 
     fn extract(source: &InputSource<'_>) -> Result<Self, String> {
-        match source.artifacts.ok_or_else(missing)? {
+        match source.artifacts.ok_or_else(|| artifact_missing(source))? {
             [artifact] => to_input(artifact, source.mount_root),
             [] => Err(missing()),
             many => Err(format!(
@@ -233,7 +247,7 @@ impl<A: ArtifactType> InputArg for Vec<Input<A>> {
     }
 
     fn extract(source: &InputSource<'_>) -> Result<Self, String> {
-        let artifacts = source.artifacts.ok_or_else(missing)?;
+        let artifacts = source.artifacts.ok_or_else(|| artifact_missing(source))?;
         artifacts
             .iter()
             .enumerate()

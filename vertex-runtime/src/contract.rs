@@ -7,7 +7,11 @@
 //! every reader accepts.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -16,9 +20,10 @@ use serde_json::{Map, Value};
 #[non_exhaustive]
 pub struct ExecutorInput {
     /// Input parameters and artifacts.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "object_or_null")]
     pub inputs: Inputs,
     /// Destinations of the outputs.
+    #[serde(deserialize_with = "object")]
     pub outputs: Outputs,
 }
 
@@ -38,7 +43,7 @@ pub struct Inputs {
     /// Artifacts by input name. A list input contains several.
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "objects_by_name_or_null",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub artifacts: BTreeMap<String, ArtifactList>,
@@ -53,14 +58,14 @@ pub struct Outputs {
     /// instead, as KFP's own executor does.
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "objects_by_name_or_null",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub parameters: BTreeMap<String, OutputParameter>,
     /// Output artifacts by name, each with the URI to write to.
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "objects_by_name_or_null",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub artifacts: BTreeMap<String, ArtifactList>,
@@ -86,7 +91,7 @@ pub struct OutputParameter {
 #[non_exhaustive]
 pub struct ArtifactList {
     /// The artifacts; exactly one unless the input is a list.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "objects_or_null")]
     pub artifacts: Vec<RuntimeArtifact>,
 }
 
@@ -106,7 +111,12 @@ pub struct RuntimeArtifact {
     #[serde(default)]
     pub name: String,
     /// Artifact type; absent in executor outputs.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub artifact_type: Option<ArtifactTypeSchema>,
     /// Storage URI, such as `gs://bucket/key` or a local path.
     #[serde(default)]
@@ -167,6 +177,71 @@ pub struct ExecutorOutput {
     /// Output artifacts by name, each a list of one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub artifacts: BTreeMap<String, ArtifactList>,
+}
+
+/// A message that must be a JSON object. serde's derived structs also read a JSON array,
+/// field by field in declaration order, which no protobuf JSON reader accepts.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
+}
+
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
+    Object::deserialize(deserializer).map(|object| object.0)
+}
+
+fn object_or_null<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    let object = Option::<Object<T>>::deserialize(deserializer)?;
+    Ok(object.map(|object| object.0).unwrap_or_default())
+}
+
+fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Object<T>>::deserialize(deserializer)?.map(|object| object.0))
+}
+
+fn objects_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    let objects = Option::<Vec<Object<T>>>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(objects.into_iter().map(|object| object.0).collect())
+}
+
+fn objects_by_name_or_null<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let objects =
+        Option::<BTreeMap<String, Object<T>>>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(objects
+        .into_iter()
+        .map(|(name, object)| (name, object.0))
+        .collect())
 }
 
 /// Treats an explicit JSON `null` like an absent field.

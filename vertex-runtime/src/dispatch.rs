@@ -35,16 +35,23 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     tracing::debug!(output_file = %output_file.display(), "decoding inputs");
 
     prepare_output_file(&output_file)?;
-    exit_on_termination(entry.name)?;
+    let handlers = exit_on_termination(entry.name)?;
     let mut invocation = Invocation::new(entry.name, input, mount_root);
-    let output = run_catching_panics(entry, &mut invocation)?;
-    let json = serde_json::to_vec(&output).map_err(|error| Error::Output(error.to_string()))?;
-    write_atomically(&output_file, &json).map_err(|error| {
-        Error::Output(format!(
-            "cannot write the executor output to `{}`: {error}",
-            output_file.display()
-        ))
-    })?;
+    let result = run_catching_panics(entry, &mut invocation).and_then(|output| {
+        let json = serde_json::to_vec(&output).map_err(|error| Error::Output(error.to_string()))?;
+        write_atomically(&output_file, &json).map_err(|error| {
+            Error::Output(format!(
+                "cannot write the executor output to `{}`: {error}",
+                output_file.display()
+            ))
+        })
+    });
+    // Handlers stay installed through the write, so that a signal never meets a half-done
+    // rename; callers that run `exec` many times in one process do not pile them up.
+    for handler in handlers {
+        signal_hook::low_level::unregister(handler);
+    }
+    result?;
     tracing::debug!("outputs written");
     Ok(())
 }
@@ -81,7 +88,10 @@ fn signal_exit_code(signal: i32) -> i32 {
 
 /// Makes SIGTERM (a preempted VM, a cancelled run) and SIGINT end the process at once with
 /// one line saying why. No executor output exists yet at that point, so none is left.
-fn exit_on_termination(component: &str) -> Result<(), Error> {
+///
+/// Returns the handlers, to remove once the invocation is done.
+fn exit_on_termination(component: &str) -> Result<Vec<signal_hook::SigId>, Error> {
+    let mut handlers = Vec::with_capacity(2);
     for (signal, name) in [
         (signal_hook::consts::SIGTERM, "SIGTERM"),
         (signal_hook::consts::SIGINT, "SIGINT"),
@@ -96,11 +106,13 @@ fn exit_on_termination(component: &str) -> Result<(), Error> {
             }
         };
         // SAFETY: the handler calls only async-signal-safe functions (see above).
-        unsafe { signal_hook::low_level::register(signal, handler) }.map_err(|error| {
-            Error::Output(format!("cannot install the {name} handler: {error}"))
-        })?;
+        let handler =
+            unsafe { signal_hook::low_level::register(signal, handler) }.map_err(|error| {
+                Error::Output(format!("cannot install the {name} handler: {error}"))
+            })?;
+        handlers.push(handler);
     }
-    Ok(())
+    Ok(handlers)
 }
 
 /// Panic messages of the current invocation, from every thread, in order.

@@ -193,6 +193,14 @@ pub fn main() -> ExitCode {
     if let Err(error) = registry::check_unique_names() {
         return report(&error);
     }
+    // A KFP task runs `exec NAME --executor-input JSON`; reading that form directly skips
+    // building clap's whole command tree at every task start.
+    if let Some((component, executor_input)) = cli::exec_arguments() {
+        return match dispatch::exec(&component, &executor_input) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => report(&error),
+        };
+    }
     let cli = match cli::Cli::parse_for_binary() {
         Ok(cli) => cli,
         Err(error) => {
@@ -209,8 +217,42 @@ pub fn main() -> ExitCode {
 
 fn report(error: &Error) -> ExitCode {
     tracing::error!(kind = error.kind(), error = %error, "failed");
-    eprintln!("error: {error}");
+    match error {
+        // A failed run lists each failed task with the last lines of its log, one per line.
+        Error::Pipeline(message) => eprintln!("error: {message}"),
+        other => eprintln!("error: {}", one_line(&other.to_string())),
+    }
     ExitCode::from(error)
+}
+
+/// Makes a message one readable line: control characters, such as a line break in a value
+/// quoted from the input, are escaped, and each run of over 200 characters without a space
+/// is cut to its start and end, so that a long value cannot bury the rest of the message.
+fn one_line(message: &str) -> String {
+    const MAX_RUN: usize = 200;
+    const KEPT_HEAD: usize = 120;
+    const KEPT_TAIL: usize = 20;
+    let mut escaped = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    let runs: Vec<String> = escaped
+        .split(' ')
+        .map(|run| {
+            let length = run.chars().count();
+            if length <= MAX_RUN {
+                return run.to_owned();
+            }
+            let head: String = run.chars().take(KEPT_HEAD).collect();
+            let tail: String = run.chars().skip(length - KEPT_TAIL).collect();
+            format!("{head}...({} bytes)...{tail}", run.len())
+        })
+        .collect();
+    runs.join(" ")
 }
 
 /// Items used by the generated code. Not public API.

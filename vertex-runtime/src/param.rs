@@ -16,6 +16,11 @@ use serde_json::{Map, Number, Value};
 /// Largest magnitude up to which every whole `f64` is exact (2^53).
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
+/// Magnitude from which a float cannot carry a fraction (2^52): parsing `4503599627370496.3`
+/// gives a whole number, and `9007199254740993.0` gives 2^53. A whole number written as a
+/// float is taken as an integer only below it.
+const MIN_FLOAT_WITHOUT_FRACTION: f64 = 4_503_599_627_370_496.0;
+
 /// A KFP parameter type, spelled as in the pipeline IR (`parameterType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ParameterType {
@@ -122,6 +127,16 @@ impl fmt::Display for ValueError {
 
 impl std::error::Error for ValueError {}
 
+/// Shortens a text for an error message, as [`describe`] does for JSON values.
+pub(crate) fn shorten_text(text: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    if text.chars().count() <= MAX_CHARS {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}... ({} bytes)", text.len())
+}
+
 /// Renders a JSON value for an error message, shortened when long.
 pub(crate) fn describe(value: &Value) -> String {
     const MAX_CHARS: usize = 60;
@@ -200,13 +215,13 @@ fn decode_whole(value: &Value) -> Result<i128, ValueError> {
     if float.fract() != 0.0 || !float.is_finite() {
         return Err(ValueError::expected("an integer", value));
     }
-    if float.abs() > MAX_EXACT_FLOAT {
+    if float.abs() >= MIN_FLOAT_WITHOUT_FRACTION {
         return Err(ValueError::new(format!(
-            "integer {value} is written as a float beyond ±2^53, where floats are inexact; \
-             write it without a fraction or exponent"
+            "integer {value} is written as a float of ±2^52 or more, where a float cannot \
+             carry every integer or any fraction; write it without a fraction or exponent"
         )));
     }
-    // The float is whole and within ±2^53, so the conversion is exact.
+    // The float is whole and below 2^52, so the conversion is exact.
     Ok(float as i128)
 }
 
@@ -574,8 +589,7 @@ pub fn parse_text_value(parameter_type: ParameterType, text: &str) -> Result<Val
     if parameter_type == ParameterType::String {
         return Ok(Value::String(text.to_owned()));
     }
-    let shown = describe(&Value::String(text.to_owned()));
-    let shown = shown.trim_matches('"');
+    let shown = shorten_text(text);
     let value: Value = serde_json::from_str(text).map_err(|error| {
         format!("`{shown}` is not valid JSON for a {parameter_type} value: {error}")
     })?;
@@ -635,8 +649,17 @@ mod tests {
     #[test]
     fn integer_float_beyond_two_pow_53_rejected() {
         let error = i64::decode(&json!(1e17)).unwrap_err().to_string();
-        assert!(error.contains("beyond ±2^53"), "{error}");
-        assert_eq!(i64::decode(&json!(9_007_199_254_740_992.0)), Ok(1 << 53));
+        assert!(error.contains("a float of ±2^52 or more"), "{error}");
+        assert!(i64::decode(&json!(9_007_199_254_740_992.0)).is_err());
+        assert!(i64::decode(&json!(4_503_599_627_370_496.0)).is_err());
+        assert_eq!(
+            i64::decode(&json!(4_503_599_627_370_495.0)),
+            Ok((1 << 52) - 1)
+        );
+        assert_eq!(
+            i64::decode(&json!(9_007_199_254_740_993u64)),
+            Ok((1 << 53) + 1)
+        );
     }
 
     #[test]
@@ -781,7 +804,7 @@ mod tests {
             value: T,
         ) -> Result<(), TestCaseError> {
             let wide: i128 = value.into();
-            if wide.unsigned_abs() <= 1 << 53 {
+            if wide.unsigned_abs() < 1 << 52 {
                 let float = serde_json::json!(wide as f64);
                 prop_assert_eq!(T::decode(&float), Ok(value));
             }

@@ -76,6 +76,8 @@ pub(super) struct DagBuilder<'g, 'c, 'o> {
     out: &'o mut Collector<'c>,
     groups: Vec<GroupState>,
     task_levels: HashMap<&'g TaskId, Level>,
+    /// Each task by key; a chain of n tasks would otherwise cost n²/2 comparisons.
+    tasks_by_id: HashMap<&'g TaskId, &'g TaskNode>,
 }
 
 fn parameter_spec(parameter_type: ParameterType) -> InputParameterSpec {
@@ -94,11 +96,13 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
             .iter()
             .map(|task| (&task.id, task.group))
             .collect();
+        let tasks_by_id = graph.tasks.iter().map(|task| (&task.id, task)).collect();
         Self {
             graph,
             out,
             groups: graph.groups.iter().map(|_| GroupState::default()).collect(),
             task_levels,
+            tasks_by_id,
         }
     }
 
@@ -181,10 +185,8 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
     }
 
     fn output_kind(&self, task: &TaskId, output: &str) -> Result<ValueKind, Error> {
-        self.graph
-            .tasks
-            .iter()
-            .find(|node| &node.id == task)
+        self.tasks_by_id
+            .get(task)
             .and_then(|node| node.interface.outputs.iter().find(|o| o.name == output))
             .map(|o| o.kind)
             .ok_or_else(|| Error::Pipeline(format!("task `{task}` has no output `{output}`")))
