@@ -636,6 +636,20 @@ fn header_type(kind: ValueKind) -> String {
 
 /// Builds the comment header kfp writes above a compiled spec. kfp reads the description
 /// back from the third line, with continuation lines indented by 14 spaces.
+/// Escapes what YAML forbids or reads as a line break inside a comment: control characters
+/// such as CR, and the NEL, line and paragraph separators.
+fn comment_safe(line: &str) -> String {
+    let mut safe = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
+            safe.extend(c.escape_default());
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
 fn header(
     name: &str,
     description: Option<&str>,
@@ -653,6 +667,7 @@ fn header(
             } else {
                 "#              "
             };
+            let line = comment_safe(line);
             lines.push(format!("{prefix}{line}").trim_end().to_owned());
         }
     }
@@ -799,4 +814,20 @@ pub fn component_yaml(
     interface.check_unique_names().map_err(Error::Registry)?;
     let graph = component_graph(&interface, entry);
     pipeline_yaml(&graph, container, &BTreeMap::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_escapes_line_breaks_and_controls() {
+        let text = header("c", Some("a\u{2}b\rname: x\u{85}c\nsecond"), &[], &[]);
+        assert_eq!(
+            text,
+            "# PIPELINE DEFINITION\n# Name: c\n# Description: a\\u{2}b\\rname: x\\u{85}c\n#              second\n"
+        );
+        let parsed: Value = serde_saphyr::from_str(&format!("{text}key: 1\n")).unwrap();
+        assert_eq!(parsed, serde_json::json!({"key": 1}));
+    }
 }
