@@ -1413,11 +1413,12 @@ fn input_file_with_non_utf8_name_is_read() {
     assert_eq!(text, r#"{"parameterValues":{"Output":41}}"#);
 }
 
-// Cases that fail today. Each names the runtime behaviour it expects instead.
+// Fixes of bugs that the catalogue and the fuzz targets found, and one limitation.
 
-/// Checks that every message shortens a long value. Messages about parameters do (`...
-/// (N bytes)`), but the others repeat it whole: a 30 MiB string where the `inputs` object belongs gave a 30 MiB
-/// `error:` line.
+/// Checks that every message shortens a long value. Messages about parameters always did
+/// (`... (N bytes)`), but serde's invalid-type message, the artifact URI messages and the
+/// output path message repeated it whole: a 30 MiB string where the `inputs` object belongs
+/// gave a 30 MiB `error:` line.
 #[test]
 fn long_values_are_shortened_in_every_message() {
     let long = "x".repeat(1 << 20);
@@ -1476,8 +1477,9 @@ fn long_values_are_shortened_in_every_message() {
 }
 
 /// Checks the message for an integer beyond 64 bits. serde_json parses such an integer as a
-/// float, and the message then asks to write it "without a fraction or exponent", which it
-/// already is. `i128` and `u128` inputs cannot receive values beyond 64 bits either.
+/// float, so the message shows the float and asks to write the number "without a fraction
+/// or exponent", which it already is. `i128` and `u128` inputs cannot receive values beyond
+/// 64 bits either.
 #[test]
 #[ignore = "limitation: serde_json reads integers beyond 64 bits as floats, so the value as written is lost; reading it needs serde_json's arbitrary_precision"]
 fn integer_beyond_64_bits_reported_as_out_of_range() {
@@ -1506,10 +1508,9 @@ fn integer_beyond_64_bits_reported_as_out_of_range() {
     assert_eq!(code, 0, "u128::MAX is in range: {stderr}");
 }
 
-/// Checks float texts that parsing rounds to a whole number. `9007199254740993.0`, which is
-/// 2^53 plus one, arrives as 2^53, and a fraction on a number beyond 2^52 disappears. Both
-/// are then accepted as whole numbers, so the component receives another value than was
-/// sent.
+/// Checks that float texts which parsing rounds to a whole number are rejected for integer
+/// inputs. `9007199254740993.0`, which is 2^53 plus one, arrives as 2^53, and a fraction on a
+/// number beyond 2^52 disappears, so both were taken as other integers than were sent.
 #[test]
 fn rounded_float_text_is_not_taken_for_an_integer() {
     let dir = tempfile::tempdir().unwrap();
@@ -1519,8 +1520,8 @@ fn rounded_float_text_is_not_taken_for_an_integer() {
     }
 }
 
-/// Checks the message for a parameter value given to an artifact input, which today reads
-/// "required input is missing (value: ...)".
+/// Checks that a parameter value given to an artifact input is reported as such. It used to
+/// read "required input is missing (value: ...)".
 #[test]
 fn parameter_for_artifact_input_reported() {
     let dir = tempfile::tempdir().unwrap();
@@ -1531,9 +1532,9 @@ fn parameter_for_artifact_input_reported() {
     assert!(stderr.contains("artifact"), "{stderr}");
 }
 
-/// Checks how a `--param` value that fails to parse is quoted. The message shows it as a JSON
-/// string with every `"` trimmed from both ends, so quotes and backslashes come out changed:
-/// `signed="3"` is shown as `\"3\`.
+/// Checks that a `--param` value that fails to parse is quoted as typed. The message used to
+/// show it as a JSON string with every `"` trimmed from both ends, so `signed="3"` came out
+/// as `\"3\`.
 #[test]
 fn param_value_shown_as_typed() {
     let cases = [
@@ -1567,11 +1568,11 @@ fn param_value_shown_as_typed() {
     }
 }
 
-/// Checks that a line break in a value stays out of the `error:` line. Messages quote an
-/// artifact URI, a component name, a JSON key (in the path of an error and as an unknown
+/// Checks that a line break in a value stays out of the `error:` line. Messages used to quote
+/// an artifact URI, a component name, a JSON key (in the path of an error and as an unknown
 /// field) and the start of an executor input that is not an object as they are, so a line
-/// break splits the line and lets the input forge a second one. The `exec_input` fuzz
-/// target found the last two.
+/// break split the line and let the input forge a second one. The `exec_input` fuzz target
+/// found the last two.
 #[test]
 fn line_breaks_in_values_stay_on_one_line() {
     let forged = "ftp://a\nerror: forged";
@@ -1607,9 +1608,10 @@ fn line_breaks_in_values_stay_on_one_line() {
 }
 
 /// Checks that messages inside the executor input reject JSON arrays. serde reads a struct
-/// from an array too, field by field in declaration order, and the runtime rejects an array
-/// only for the whole executor input: `"outputs": [{}, {}, "/tmp/o.json"]` is taken as an `outputFile`, `"inputs": [{"a":
-/// 2}]` as parameter values, and an artifact may be `["name", null, "/uri", {}]`.
+/// from an array too, field by field in declaration order, and the runtime used to reject an
+/// array only for the whole executor input: `"outputs": [{}, {}, "/tmp/o.json"]` was taken
+/// as an `outputFile`, `"inputs": [{"a": 2}]` as parameter values, and an artifact could be
+/// `["name", null, "/uri", {}]`.
 #[test]
 fn nested_messages_given_as_arrays_rejected() {
     let dir = tempfile::tempdir().unwrap();
@@ -1626,5 +1628,38 @@ fn nested_messages_given_as_arrays_rejected() {
         let (code, stderr, output) = exec_in(dir.path(), "add", &input);
         assert_eq!(code, 3, "{input}: {output:?}");
         assert!(stderr.contains("invalid type: sequence"), "{stderr}");
+    }
+}
+
+/// Checks that a long value with spaces in it is shortened too. The error line cuts each
+/// run of over 200 characters without a space, so 4 MiB of `"a a a ..."` where the `inputs`
+/// object belongs, or in an artifact URI, still gave a 4 MiB `error:` line.
+#[test]
+fn long_values_with_spaces_are_shortened() {
+    let long = "a ".repeat(2 << 20);
+    let cases = [
+        ("add", with_inputs(&format!("\"{long}\""))),
+        (
+            "artifacts",
+            with_inputs(&format!(
+                r#"{{"artifacts": {{"table": {{"artifacts": [{{"uri": "ftp://{long}"}}]}}}}}}"#
+            )),
+        ),
+    ];
+    for (component, input) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let input_file = dir.path().join("input.json");
+        std::fs::write(&input_file, fill(input.as_bytes(), dir.path())).unwrap();
+        let output = Command::new(BIN)
+            .args(["exec", component, "--executor-input-file"])
+            .arg(&input_file)
+            .output()
+            .unwrap();
+        assert_ne!(output.status.code(), Some(0));
+        assert!(
+            output.stderr.len() <= MAX_MESSAGE_BYTES,
+            "{component}: the error line has {} bytes",
+            output.stderr.len()
+        );
     }
 }

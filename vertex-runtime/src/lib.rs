@@ -227,7 +227,8 @@ fn report(error: &Error) -> ExitCode {
 
 /// Makes a message one readable line: control characters, such as a line break in a value
 /// quoted from the input, are escaped, and each run of over 200 characters without a space
-/// is cut to its start and end, so that a long value cannot bury the rest of the message.
+/// is cut to its start and end, as is a line of over 3,000 characters, so that a long value
+/// cannot bury the rest of the message.
 fn one_line(message: &str) -> String {
     const MAX_RUN: usize = 200;
     const KEPT_HEAD: usize = 120;
@@ -252,7 +253,17 @@ fn one_line(message: &str) -> String {
             format!("{head}...({} bytes)...{tail}", run.len())
         })
         .collect();
-    runs.join(" ")
+    let line = runs.join(" ");
+    // A long value with spaces in it is cut as a whole; the end of the line, which often
+    // says what failed, is kept.
+    const MAX_CHARS: usize = 3000;
+    let length = line.chars().count();
+    if length <= MAX_CHARS {
+        return line;
+    }
+    let head: String = line.chars().take(MAX_CHARS - 500).collect();
+    let tail: String = line.chars().skip(length - 400).collect();
+    format!("{head}...({} bytes)...{tail}", line.len())
 }
 
 /// Items used by the generated code. Not public API.

@@ -128,13 +128,21 @@ impl fmt::Display for ValueError {
 impl std::error::Error for ValueError {}
 
 /// Shortens a text for an error message, as [`describe`] does for JSON values.
+/// Control characters are escaped, so the message stays on one line.
 pub(crate) fn shorten_text(text: &str) -> String {
     const MAX_CHARS: usize = 60;
-    if text.chars().count() <= MAX_CHARS {
-        return text.to_owned();
+    let mut shown = String::new();
+    for c in text.chars().take(MAX_CHARS) {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
     }
-    let head: String = text.chars().take(MAX_CHARS).collect();
-    format!("{head}... ({} bytes)", text.len())
+    if text.chars().count() > MAX_CHARS {
+        shown.push_str(&format!("... ({} bytes)", text.len()));
+    }
+    shown
 }
 
 /// Renders a JSON value for an error message, shortened when long.

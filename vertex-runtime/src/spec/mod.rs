@@ -641,7 +641,12 @@ fn header_type(kind: ValueKind) -> String {
 fn comment_safe(line: &str) -> String {
     let mut safe = String::with_capacity(line.len());
     for c in line.chars() {
-        if c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
+        if c.is_control()
+            || matches!(
+                c,
+                '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+            )
+        {
             safe.extend(c.escape_default());
         } else {
             safe.push(c);
@@ -678,7 +683,7 @@ fn header(
     }
     for input in sorted_inputs {
         let default = match &input.default {
-            Some(value) => format!(" [Default: {}]", python_repr(value)),
+            Some(value) => format!(" [Default: {}]", comment_safe(&python_repr(value))),
             None => String::new(),
         };
         lines.push(format!(
