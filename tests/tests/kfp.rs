@@ -63,9 +63,23 @@ fn specs_load_and_compile_in_kfp() {
         assert_eq!(loaded["name"], component);
         assert_eq!(loaded["image"], "example.com/image:1");
         assert_eq!(loaded["command"], json!(["/usr/local/bin/kitchen-sink"]));
+        let fingerprint = loaded["args"][5].as_str().unwrap_or_default();
+        assert_eq!(fingerprint.len(), 16, "{}", loaded["args"]);
+        assert!(fingerprint.bytes().all(|byte| byte.is_ascii_hexdigit()));
         assert_eq!(
             loaded["args"],
-            json!(["exec", component, "--executor-input", "{{$}}"])
+            json!([
+                "exec",
+                component,
+                "--executor-input",
+                "{{$}}",
+                "--fingerprint",
+                fingerprint,
+                "--run-name",
+                "{{$.pipeline_job_name}}",
+                "--task-name",
+                "{{$.pipeline_task_name}}"
+            ])
         );
         let tasks = loaded["pipeline"]["tasks"].as_object().unwrap();
         assert_eq!(tasks.len(), 1, "{component}: {tasks:?}");

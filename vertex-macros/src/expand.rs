@@ -7,6 +7,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, ItemFn, ReturnType, Type};
 
+use crate::fingerprint;
 use crate::options::Options;
 use crate::parse::{self, inner_of, Arg, ArgKind, Component, Errors};
 use crate::validate;
@@ -14,11 +15,16 @@ use crate::validate;
 pub(crate) fn component(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let options = Options::parse(attr)?;
     let function: ItemFn = syn::parse2(item)?;
+    let version = options
+        .version
+        .as_ref()
+        .map(|(version, _)| version.as_str());
+    let fingerprint = fingerprint::fingerprint(&function, version);
     let mut errors = Errors::default();
     let component = parse::component(options, function, &mut errors);
     validate::component(&component, &mut errors);
     errors.finish()?;
-    Ok(expand(&component))
+    Ok(expand(&component, &fingerprint))
 }
 
 /// Returns `tokens`, such as the runtime's path, with every token at `span`. A call through
@@ -229,7 +235,7 @@ fn outputs_struct(
     }
 }
 
-fn expand(component: &Component) -> TokenStream {
+fn expand(component: &Component, fingerprint: &str) -> TokenStream {
     let krate = component.options.runtime_path();
     let function = &component.function;
     let ident = &function.sig.ident;
@@ -322,6 +328,7 @@ fn expand(component: &Component) -> TokenStream {
                 rust_path: #krate::__private::concat!(#krate::__private::module_path!(), #rust_path),
                 interface: __interface,
                 run: __run,
+                fingerprint: #fingerprint,
             };
 
             impl #krate::__private::ComponentTask for #ident {

@@ -10,6 +10,7 @@
 mod derive;
 mod docs;
 mod expand;
+mod fingerprint;
 mod names;
 mod options;
 mod parse;

@@ -2,13 +2,15 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
 /// Option keywords, in the order error messages list them.
 pub(crate) mod kw {
     pub(crate) const NAME: &str = "name";
     pub(crate) const CRATE: &str = "crate";
-    pub(crate) const ALL: &[&str] = &[NAME, CRATE];
+    pub(crate) const VERSION: &str = "version";
+    pub(crate) const ALL: &[&str] = &[NAME, CRATE, VERSION];
 }
 
 /// The options given to the attribute.
@@ -18,6 +20,8 @@ pub(crate) struct Options {
     pub(crate) name: Option<(String, Span)>,
     /// `crate = "path"`, the path of `vertex_runtime`.
     pub(crate) krate: Option<Path>,
+    /// `version = "..."`, part of a component's fingerprint, and the span of the option.
+    pub(crate) version: Option<(String, Span)>,
 }
 
 impl Options {
@@ -35,6 +39,13 @@ impl Options {
                 return Err(meta.error("the `name` option is given twice"));
             }
             self.name = Some((value.value(), value.span()));
+            Ok(())
+        } else if meta.path.is_ident(kw::VERSION) {
+            let value: LitStr = meta.value()?.parse()?;
+            if self.version.is_some() {
+                return Err(meta.error("the `version` option is given twice"));
+            }
+            self.version = Some((value.value(), meta.path.span()));
             Ok(())
         } else if meta.path.is_ident(kw::CRATE) {
             let value: LitStr = meta.value()?.parse()?;

@@ -27,6 +27,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let options = Options::parse(attr)?;
     let mut function: ItemFn = syn::parse2(item)?;
     let mut errors = Errors::default();
+    if let Some((_, span)) = &options.version {
+        errors.push(
+            *span,
+            "the `version` option is for components, whose fingerprint it changes; a pipeline has none",
+        );
+    }
     let docs = docs::parse(&function.attrs);
     check_signature(&function.sig, "pipeline", &mut errors);
     if let ReturnType::Type(_, ty) = &function.sig.output {

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use crate::artifact::write_atomically;
+use crate::dispatch::{ExecRequest, ExecutorInputSource, TaskLabels};
 use crate::error::Error;
 use crate::param::parse_text_value;
 use crate::pipeline::{parameter_type, Graph};
@@ -96,21 +97,29 @@ struct ExecArgs {
     /// than the 128 KiB Linux allows in one argument.
     #[arg(long, value_name = "PATH", conflicts_with = "executor_input")]
     executor_input_file: Option<PathBuf>,
+    /// The component fingerprint the spec was compiled with; a different one in this binary
+    /// is logged as a warning.
+    #[arg(long, value_name = "HEX")]
+    fingerprint: Option<String>,
+    /// The pipeline run's name, shown in log lines; specs pass `{{$.pipeline_job_name}}`.
+    #[arg(long, value_name = "NAME")]
+    run_name: Option<String>,
+    /// The task's name, shown in log lines; specs pass `{{$.pipeline_task_name}}`.
+    #[arg(long, value_name = "NAME")]
+    task_name: Option<String>,
 }
 
-impl ExecArgs {
-    fn executor_input(self) -> Result<String, Error> {
-        let Some(path) = self.executor_input_file else {
-            return Ok(self.executor_input.unwrap_or_default());
+impl From<ExecArgs> for ExecRequest {
+    fn from(args: ExecArgs) -> Self {
+        let input = match args.executor_input_file {
+            Some(path) => ExecutorInputSource::File(path),
+            None => ExecutorInputSource::Argument(args.executor_input.unwrap_or_default()),
         };
-        let read = if path.as_os_str() == "-" {
-            std::io::read_to_string(std::io::stdin())
-        } else {
-            std::fs::read_to_string(&path)
-        };
-        read.map_err(|error| {
-            Error::ExecutorInput(format!("cannot read `{}`: {error}", path.display()))
-        })
+        ExecRequest {
+            component: args.component,
+            input,
+            labels: TaskLabels::new(args.fingerprint, args.run_name, args.task_name),
+        }
     }
 }
 
@@ -158,17 +167,38 @@ fn binary_name() -> String {
         .unwrap_or_else(|| "vertex".to_owned())
 }
 
-/// Returns the component and executor input of a command line that is exactly
-/// `exec NAME --executor-input JSON`, with both in UTF-8; any other form goes through clap.
-pub(crate) fn exec_arguments() -> Option<(String, String)> {
+/// Reads a command line of the form `exec NAME --executor-input JSON`, optionally followed
+/// by `--fingerprint`, `--run-name` and `--task-name` each given once with a value, all in
+/// UTF-8. Any other form returns `None` and goes through clap, which reports its errors.
+pub(crate) fn exec_arguments() -> Option<ExecRequest> {
     let mut arguments = std::env::args_os().skip(1);
-    let command = arguments.next()?;
+    if arguments.next()? != "exec" {
+        return None;
+    }
     let component = arguments.next()?.into_string().ok()?;
-    let option = arguments.next()?;
-    let executor_input = arguments.next()?.into_string().ok()?;
-    let exact = command == "exec" && option == "--executor-input" && arguments.next().is_none();
-    let plain_name = !component.starts_with('-');
-    (exact && plain_name).then_some((component, executor_input))
+    if component.starts_with('-') {
+        return None;
+    }
+    let (mut executor_input, mut fingerprint, mut run_name, mut task_name) =
+        (None, None, None, None);
+    while let Some(option) = arguments.next() {
+        let value = arguments.next()?.into_string().ok()?;
+        let slot = match option.to_str()? {
+            "--executor-input" => &mut executor_input,
+            "--fingerprint" => &mut fingerprint,
+            "--run-name" => &mut run_name,
+            "--task-name" => &mut task_name,
+            _ => return None,
+        };
+        if value.starts_with('-') || slot.replace(value).is_some() {
+            return None;
+        }
+    }
+    Some(ExecRequest {
+        component,
+        input: ExecutorInputSource::Argument(executor_input?),
+        labels: TaskLabels::new(fingerprint, run_name, task_name),
+    })
 }
 
 impl Cli {
@@ -187,15 +217,20 @@ impl Cli {
         <Self as clap::FromArgMatches>::from_arg_matches(&matches)
     }
 
+    /// Returns the request of an `exec` command line, or the command line itself.
+    pub(crate) fn into_exec(self) -> Result<ExecRequest, Box<Self>> {
+        match self.command {
+            Command::Exec(args) => Ok(ExecRequest::from(args)),
+            command => Err(Box::new(Self { command })),
+        }
+    }
+
     /// Runs the parsed command.
     pub fn run(self) -> Result<(), Error> {
         match self.command {
             Command::List => list(),
             Command::Spec(args) => spec(args),
-            Command::Exec(args) => {
-                let component = args.component.clone();
-                dispatch::exec(&component, &args.executor_input()?)
-            }
+            Command::Exec(args) => dispatch::exec_request(&ExecRequest::from(args)),
             Command::Compile(args) => compile(args),
             Command::Run(args) => {
                 let entry = registry::pipeline(&args.pipeline)?;

@@ -12,15 +12,107 @@ use crate::artifact::write_atomically;
 use crate::component::Invocation;
 use crate::contract::{parse_executor_input, ExecutorOutput};
 use crate::error::Error;
+use crate::logging::{self, LogFormat};
 use crate::registry::{self, ComponentEntry};
 
 /// Environment variable naming the directory under which `gcs/`, `s3/` and `minio/` are
 /// mounted, `/` by default. The local runner points it into its pipeline root.
 pub const MOUNT_ROOT_ENV: &str = "VERTEX_MOUNT_ROOT";
 
+/// What `BIN exec` runs: one component on one executor input.
+#[derive(Debug)]
+pub(crate) struct ExecRequest {
+    /// The component's KFP name.
+    pub(crate) component: String,
+    pub(crate) input: ExecutorInputSource,
+    pub(crate) labels: TaskLabels,
+}
+
+/// Where the executor input comes from.
+#[derive(Debug)]
+pub(crate) enum ExecutorInputSource {
+    /// The JSON text itself, from `--executor-input`.
+    Argument(String),
+    /// A file, or standard input for `-`, from `--executor-input-file`.
+    File(PathBuf),
+}
+
+impl ExecutorInputSource {
+    fn read(&self) -> Result<std::borrow::Cow<'_, str>, Error> {
+        let path = match self {
+            Self::Argument(text) => return Ok(text.into()),
+            Self::File(path) => path,
+        };
+        let read = if path.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())
+        } else {
+            std::fs::read_to_string(path)
+        };
+        read.map(Into::into).map_err(|error| {
+            Error::ExecutorInput(format!("cannot read `{}`: {error}", path.display()))
+        })
+    }
+}
+
+/// What the spec tells a task about itself besides its executor input.
+#[derive(Debug, Default)]
+pub(crate) struct TaskLabels {
+    /// The component fingerprint the spec was compiled with.
+    pub(crate) fingerprint: Option<String>,
+    /// The pipeline run's name.
+    pub(crate) run_name: Option<String>,
+    /// The task's name.
+    pub(crate) task_name: Option<String>,
+}
+
+impl TaskLabels {
+    /// Keeps the values that the engine filled in: one still shaped `{{$...}}` was left
+    /// unresolved by an engine that does not know the placeholder, and names nothing.
+    pub(crate) fn new(
+        fingerprint: Option<String>,
+        run_name: Option<String>,
+        task_name: Option<String>,
+    ) -> Self {
+        let resolved = |value: Option<String>| value.filter(|value| !value.starts_with("{{$"));
+        Self {
+            fingerprint,
+            run_name: resolved(run_name),
+            task_name: resolved(task_name),
+        }
+    }
+}
+
+/// Runs an `exec` request: reads the executor input, warns when the spec's fingerprint is
+/// not this binary's, and runs the component.
+pub(crate) fn exec_request(request: &ExecRequest) -> Result<(), Error> {
+    let entry = registry::component(&request.component)?;
+    if let Some(expected) = &request.labels.fingerprint {
+        if expected != entry.fingerprint {
+            tracing::warn!(
+                spec_fingerprint = %expected,
+                binary_fingerprint = entry.fingerprint,
+                "the spec was compiled for another version of component `{}`: recompile the \
+                 pipeline, or cached results may not match this code",
+                entry.name
+            );
+        }
+    }
+    let input = request.input.read()?;
+    exec_with_labels(entry, &input, &request.labels)
+}
+
 /// Runs a component on an executor input given as JSON text.
 pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     let entry = registry::component(component)?;
+    exec_with_labels(entry, executor_input, &TaskLabels::default())
+}
+
+fn exec_with_labels(
+    entry: &'static ComponentEntry,
+    executor_input: &str,
+    labels: &TaskLabels,
+) -> Result<(), Error> {
+    let started = std::time::Instant::now();
     let input = parse_executor_input(executor_input).map_err(Error::ExecutorInput)?;
     let output_file = PathBuf::from(&input.outputs.output_file);
     if output_file.as_os_str().is_empty() {
@@ -30,12 +122,10 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     }
     let mount_root =
         std::env::var_os(MOUNT_ROOT_ENV).map_or_else(|| PathBuf::from("/"), PathBuf::from);
-    let span = tracing::info_span!("exec", component = entry.name);
-    let _entered = span.enter();
     tracing::debug!(output_file = %output_file.display(), "decoding inputs");
 
     prepare_output_file(&output_file)?;
-    let handlers = exit_on_termination(entry.name)?;
+    let handlers = exit_on_termination(entry.name, labels)?;
     let mut invocation = Invocation::new(entry.name, input, mount_root);
     let result = run_catching_panics(entry, &mut invocation).and_then(|output| {
         let json = serde_json::to_vec(&output).map_err(|error| Error::Output(error.to_string()))?;
@@ -52,7 +142,11 @@ pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
         signal_hook::low_level::unregister(handler);
     }
     result?;
-    tracing::debug!("outputs written");
+    tracing::info!(
+        elapsed = ?started.elapsed(),
+        "component `{}` succeeded",
+        entry.name
+    );
     Ok(())
 }
 
@@ -87,22 +181,42 @@ fn signal_exit_code(signal: i32) -> i32 {
 }
 
 /// Makes SIGTERM (a preempted VM, a cancelled run) and SIGINT end the process at once with
-/// one line saying why. No executor output exists yet at that point, so none is left.
+/// one line saying why, in the log format in use. No executor output exists yet at that
+/// point, so none is left.
 ///
 /// Returns the handlers, to remove once the invocation is done.
-fn exit_on_termination(component: &str) -> Result<Vec<signal_hook::SigId>, Error> {
+fn exit_on_termination(
+    component: &str,
+    labels: &TaskLabels,
+) -> Result<Vec<signal_hook::SigId>, Error> {
     let mut handlers = Vec::with_capacity(2);
     for (signal, name) in [
         (signal_hook::consts::SIGTERM, "SIGTERM"),
         (signal_hook::consts::SIGINT, "SIGINT"),
     ] {
-        let message =
-            format!("error: component `{component}` stopped by {name}; no outputs were written\n");
-        let handler = move || {
-            // SAFETY: write(2) and _exit(2) are async-signal-safe, and `message` is only read.
-            unsafe {
-                libc::write(2, message.as_ptr().cast(), message.len());
-                libc::_exit(signal_exit_code(signal));
+        let message = format!("component `{component}` stopped by {name}; no outputs were written");
+        let handler: Box<dyn Fn() + Send + Sync> = match logging::format() {
+            LogFormat::Text => {
+                let line = format!("error: {message}\n");
+                Box::new(move || {
+                    // SAFETY: write(2) and _exit(2) are async-signal-safe, and `line` is only
+                    // read.
+                    unsafe {
+                        libc::write(2, line.as_ptr().cast(), line.len());
+                        libc::_exit(signal_exit_code(signal));
+                    }
+                })
+            }
+            LogFormat::Json => {
+                let prefix = json_line_prefix(&message, component, labels);
+                Box::new(move || {
+                    // SAFETY: the writer calls only async-signal-safe functions, as does
+                    // _exit(2), and `prefix` is only read.
+                    unsafe {
+                        logging::write_json_line_from_signal_handler(1, prefix.as_bytes());
+                        libc::_exit(signal_exit_code(signal));
+                    }
+                })
             }
         };
         // SAFETY: the handler calls only async-signal-safe functions (see above).
@@ -113,6 +227,23 @@ fn exit_on_termination(component: &str) -> Result<Vec<signal_hook::SigId>, Error
         handlers.push(handler);
     }
     Ok(handlers)
+}
+
+/// Returns an ERROR log entry, shaped as the JSON log lines are, without its closing brace
+/// and with a trailing comma, for the timestamp to follow.
+fn json_line_prefix(message: &str, component: &str, labels: &TaskLabels) -> String {
+    let mut span = serde_json::json!({"name": "exec", "component": component});
+    if let Some(run_name) = &labels.run_name {
+        span["run_name"] = run_name.as_str().into();
+    }
+    if let Some(task_name) = &labels.task_name {
+        span["task_name"] = task_name.as_str().into();
+    }
+    let entry = serde_json::json!({"severity": "ERROR", "message": message, "span": span});
+    let mut text = entry.to_string();
+    text.pop();
+    text.push(',');
+    text
 }
 
 /// Panic messages of the current invocation, from every thread, in order.

@@ -94,6 +94,7 @@ pub mod contract;
 pub mod control;
 pub mod dispatch;
 mod error;
+pub mod logging;
 pub mod param;
 pub mod pipeline;
 pub mod registry;
@@ -103,11 +104,15 @@ pub mod spec;
 
 use std::process::ExitCode;
 
+use dispatch::ExecRequest;
+use logging::LogFormat;
+
 pub use artifact::{
     Artifact, ArtifactType, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model,
     Output, SlicedClassificationMetrics, HTML,
 };
 pub use error::Error;
+pub use logging::{LOG_ENV, LOG_FORMAT_ENV};
 pub use param::{FinalStatusError, Parameter, ParameterType, PipelineTaskFinalStatus};
 pub use pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
 pub use settings::RetryPolicy;
@@ -167,39 +172,21 @@ pub mod prelude {
     pub use vertex_macros::{vertex_component, vertex_pipeline, Outputs, Parameter};
 }
 
-/// Environment variable with the log filter, in `tracing-subscriber`'s `EnvFilter` syntax;
-/// `warn` by default.
-pub const LOG_ENV: &str = "VERTEX_LOG";
-
-fn init_logging() {
-    let Some(filter) = std::env::var_os(LOG_ENV) else {
-        return;
-    };
-    let filter = tracing_subscriber::EnvFilter::new(filter.to_string_lossy());
-    let colored = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colored)
-        .init();
-}
-
 /// Runs the binary's command line: the whole `main` of a crate of components.
 ///
 /// It checks that component and pipeline names are unique before doing anything else,
 /// prints one `error:` line on failure, and returns the exit code of the error's kind.
 pub fn main() -> ExitCode {
-    init_logging();
+    if let Err(error) = logging::init() {
+        return report(&error);
+    }
     if let Err(error) = registry::check_unique_names() {
         return report(&error);
     }
-    // A KFP task runs `exec NAME --executor-input JSON`; reading that form directly skips
-    // building clap's whole command tree at every task start.
-    if let Some((component, executor_input)) = cli::exec_arguments() {
-        return match dispatch::exec(&component, &executor_input) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => report(&error),
-        };
+    // A KFP task runs `exec NAME --executor-input JSON ...`; reading that form directly
+    // skips building clap's whole command tree at every task start.
+    if let Some(request) = cli::exec_arguments() {
+        return exec(&request);
     }
     let cli = match cli::Cli::parse_for_binary() {
         Ok(cli) => cli,
@@ -209,18 +196,53 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
+    let cli = match cli.into_exec() {
+        Ok(request) => return exec(&request),
+        Err(cli) => cli,
+    };
     match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
+/// Runs one component inside a span that names it, its run and its task, so that every log
+/// line of the task carries them, the final error included.
+fn exec(request: &ExecRequest) -> ExitCode {
+    let span = tracing::info_span!(
+        "exec",
+        component = %request.component,
+        run_name = tracing::field::Empty,
+        task_name = tracing::field::Empty,
+    );
+    if let Some(run_name) = &request.labels.run_name {
+        span.record("run_name", run_name.as_str());
+    }
+    if let Some(task_name) = &request.labels.task_name {
+        span.record("task_name", task_name.as_str());
+    }
+    let _entered = span.enter();
+    match dispatch::exec_request(request) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+/// Prints the error as one `error:` line on standard error, or logs it at ERROR with the
+/// JSON format, and returns the exit code of its kind.
 fn report(error: &Error) -> ExitCode {
-    tracing::error!(kind = error.kind(), error = %error, "failed");
-    match error {
+    let message = match error {
         // A failed run lists each failed task with the last lines of its log, one per line.
-        Error::Pipeline(message) => eprintln!("error: {message}"),
-        other => eprintln!("error: {}", one_line(&other.to_string())),
+        Error::Pipeline(message) => message.clone(),
+        other => one_line(&other.to_string()),
+    };
+    match logging::format() {
+        LogFormat::Text => eprintln!("error: {message}"),
+        LogFormat::Json => tracing::error!(
+            kind = error.kind(),
+            exit_code = error.exit_code(),
+            "{message}"
+        ),
     }
     ExitCode::from(error)
 }

@@ -586,7 +586,7 @@ impl<'g, 'c, 'o> DagBuilder<'g, 'c, 'o> {
         let key = self.out.next_key(&task.interface.name);
         match &task.implementation {
             Implementation::Container(entry) => {
-                let executor = container_executor(self.out.container, task, entry.name);
+                let executor = container_executor(self.out.container, task, entry);
                 self.out.executors.insert(format!("exec-{key}"), executor);
                 component.executor_label = Some(format!("exec-{key}"));
             }

@@ -502,18 +502,33 @@ fn output_definitions<'a>(
     definitions
 }
 
-fn container_executor(container: &Container, task: &TaskNode, component: &str) -> ExecutorSpec {
+/// Returns the container of a component task. Its arguments pass the component's
+/// fingerprint, so that the cache key changes with the component even when the image tag
+/// does not, and the run and task names, which the engine fills in, for the task's logs.
+fn container_executor(
+    container: &Container,
+    task: &TaskNode,
+    component: &crate::registry::ComponentEntry,
+) -> ExecutorSpec {
     let env = task.env.iter().map(|(name, value)| EnvVar {
         name: name.clone(),
         value: value.clone(),
     });
     let container = ContainerSpec {
-        args: vec![
-            "exec".to_owned(),
-            component.to_owned(),
-            "--executor-input".to_owned(),
-            "{{$}}".to_owned(),
-        ],
+        args: [
+            "exec",
+            component.name,
+            "--executor-input",
+            "{{$}}",
+            "--fingerprint",
+            component.fingerprint,
+            "--run-name",
+            "{{$.pipeline_job_name}}",
+            "--task-name",
+            "{{$.pipeline_task_name}}",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
         command: vec![container.binary.clone()],
         env: env.collect(),
         image: container.image.clone(),
