@@ -331,7 +331,9 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut file = builder.tempfile_in(parent)?;
-    file.write_all(contents)?;
+    // Written through the inner `File`: tempfile's own `Write` adds the temporary file's
+    // path to errors, and that file is gone by the time the error is read.
+    file.as_file_mut().write_all(contents)?;
     file.persist(&path).map_err(|error| error.error)?;
     Ok(())
 }

@@ -548,6 +548,79 @@ fn slow(p: &Pipeline) {
     .after(&second);
 }
 
+/// A quick task beside two long ones, and one after the long ones; for interrupting a run
+/// and running it again from the cache.
+#[vertex_pipeline]
+fn slow_and_quick(p: &Pipeline, #[default(30.0)] seconds: ParamRef<f64>) {
+    p.task(add {
+        a: 1.into(),
+        b: None,
+    });
+    let first = p.task(sleepy {
+        seconds: seconds.clone(),
+    });
+    let second = p.task(sleepy { seconds });
+    p.task(add_one {
+        x: 1.into(),
+        step: None,
+    })
+    .after(&first)
+    .after(&second);
+}
+
+/// Writes `size` bytes to `blob`; for tests of a full file system.
+#[vertex_component]
+fn write_bytes(size: u64, blob: Output<Artifact>) -> anyhow::Result<()> {
+    blob.write(vec![b'x'; size as usize])?;
+    Ok(())
+}
+
+/// Returns the length of `text` in bytes; for measuring the memory used to decode a
+/// large input.
+#[vertex_component]
+fn byte_count(text: String) -> u64 {
+    text.len() as u64
+}
+
+/// 100 tasks, for the runner's handling of one failure among many: three chains of 25
+/// increments, one failing task with four dependents two levels deep, and 20 independent
+/// additions.
+#[vertex_pipeline]
+fn hundred_tasks(p: &Pipeline) {
+    let mut chain_ends: Vec<ParamRef<i64>> = Vec::new();
+    for start in [100, 200, 300] {
+        let mut x: ParamRef<i64> = start.into();
+        for _ in 0..25 {
+            x = p.task(add_one { x, step: None }).output.clone();
+        }
+        chain_ends.push(x);
+    }
+    let failed = p.task(maybe_fail { fail: true.into() });
+    let counted = p.task(line_count {
+        table: failed.out.clone(),
+    });
+    let after_failure = p.task(add_one {
+        x: (-1).into(),
+        step: None,
+    });
+    after_failure.after(&failed);
+    // Depends on a skipped task and on a chain that succeeds.
+    p.task(add {
+        a: counted.output.clone(),
+        b: Some(chain_ends[2].clone()),
+    });
+    p.task(add_one {
+        x: after_failure.output.clone(),
+        step: None,
+    });
+    for a in 0..20 {
+        p.task(add {
+            a: a.into(),
+            b: Some(1000.into()),
+        });
+    }
+}
+
 /// Takes one optional input of every integer type, for the range checks of
 /// `tests/tests/catalogue.rs`; returns how many were given.
 #[vertex_component]
