@@ -429,6 +429,91 @@ fn invalid_image_rejected() {
 }
 
 #[test]
+fn image_by_tag_or_digest_accepted() {
+    let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let images = [
+        "penguins:1.0".to_owned(),
+        "penguins".to_owned(),
+        format!("penguins@{digest}"),
+        "europe-docker.pkg.dev/my-project/pipelines/penguins:v2_rc.1".to_owned(),
+        format!("localhost:5000/team/penguins:1.0@{digest}"),
+        "Registry.Example.com/penguins:Latest".to_owned(),
+    ];
+    for image in images {
+        let (code, stdout, stderr) = run(&["spec", "add", "--image", &image]);
+        assert_eq!(code, 0, "{image}: {stderr}");
+        // The YAML emitter folds long values onto the next line, so only the value is matched.
+        assert!(stdout.contains(&image), "{stdout}");
+    }
+}
+
+#[test]
+fn malformed_image_reference_rejected() {
+    let hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let cases = [
+        (
+            format!("penguins@sha256:{}", &hex[..63]),
+            "the sha256 digest has 63 hex digits instead of 64",
+        ),
+        (
+            format!("penguins@sha256:{hex}0"),
+            "the sha256 digest has 65 hex digits instead of 64",
+        ),
+        (
+            format!("penguins@sha512:{hex}{hex}"),
+            "the digest must start with `sha256:`",
+        ),
+        (
+            format!("penguins@{hex}"),
+            "the digest must start with `sha256:`",
+        ),
+        (
+            format!("penguins@sha256:{}", hex.to_uppercase()),
+            "the digest must be lowercase hex",
+        ),
+        (
+            "Penguins:1.0".to_owned(),
+            "the repository path must be lowercase",
+        ),
+        // An uppercase first component is a registry host, as in Docker, and hosts may
+        // contain uppercase letters; the path after it may not.
+        (
+            "Registry/Penguins:1.0".to_owned(),
+            "the repository path must be lowercase",
+        ),
+        (
+            "europe-docker.pkg.dev/Team/penguins:1".to_owned(),
+            "the repository path must be lowercase",
+        ),
+        ("penguins:".to_owned(), "the tag is empty"),
+        (format!("penguins:@sha256:{hex}"), "the tag is empty"),
+        ("penguins:-1".to_owned(), "invalid reference format"),
+        ("penguins:é".to_owned(), "the reference must be ASCII"),
+    ];
+    for (image, reason) in cases {
+        let (code, _, stderr) = run(&["spec", "add", "--image", &image]);
+        assert_eq!(code, 2, "{image}");
+        let expected = format!("error: invalid --image `{image}`: {reason}; expected NAME:TAG or NAME@sha256:DIGEST (64 lowercase hex digits)");
+        assert!(stderr.starts_with(&expected), "{image}: {stderr}");
+    }
+}
+
+#[test]
+fn malformed_image_from_environment_rejected() {
+    let output = Command::new(BIN)
+        .args(["compile", "arithmetic"])
+        .env("VERTEX_IMAGE", "team/Penguins:1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("invalid --image `team/Penguins:1`: the repository path must be lowercase"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn out_dir_requires_all() {
     let (code, _, stderr) = run(&["spec", "add", "--out-dir", "/tmp/never"]);
     assert_eq!(code, 2);

@@ -42,7 +42,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ContainerArgs {
-    /// Container image that contains this binary [default: <binary name>:latest].
+    /// Container image that contains this binary, as NAME:TAG, NAME@sha256:DIGEST or
+    /// NAME:TAG@sha256:DIGEST, where NAME may start with HOST[:PORT]/
+    /// [default: <binary name>:latest].
     #[arg(long, env = "VERTEX_IMAGE")]
     image: Option<String>,
     /// Path of this binary inside the image [default: /usr/local/bin/<binary name>].
@@ -67,7 +69,59 @@ impl ContainerArgs {
                 )));
             }
         }
+        check_image_reference(&image)?;
         Ok(Container { image, binary })
+    }
+}
+
+/// The forms of image reference that `--image` accepts, for error messages.
+const IMAGE_REFERENCE_FORMS: &str = "NAME:TAG or NAME@sha256:DIGEST (64 lowercase hex digits), \
+    where NAME is [HOST[:PORT]/]PATH with a lowercase PATH, for example \
+    `europe-docker.pkg.dev/project/repository/image:1.0`";
+
+/// Checks an image reference with the OCI distribution grammar that `docker pull` uses,
+/// and accepts only sha256 digests in lowercase hex: the digests that Docker and Artifact
+/// Registry report. A reference without tag or digest means `:latest`, as in Docker.
+fn check_image_reference(image: &str) -> Result<(), Error> {
+    use oci_spec::distribution::{ParseError, Reference};
+
+    let invalid = |reason: &str| {
+        Error::Usage(format!(
+            "invalid --image `{image}`: {reason}; expected {IMAGE_REFERENCE_FORMS}"
+        ))
+    };
+    // Docker matches the tag's `\w` against ASCII, oci-spec 0.10 against Unicode.
+    if !image.is_ascii() {
+        return Err(invalid("the reference must be ASCII"));
+    }
+    if image.ends_with(':') || image.contains(":@") {
+        return Err(invalid("the tag is empty"));
+    }
+    if let Some((_, digest)) = image.split_once('@') {
+        let Some(hex) = digest.strip_prefix("sha256:") else {
+            return Err(invalid("the digest must start with `sha256:`"));
+        };
+        if hex.len() != 64 {
+            return Err(invalid(&format!(
+                "the sha256 digest has {} hex digits instead of 64",
+                hex.len()
+            )));
+        }
+        if !hex
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(invalid("the digest must be lowercase hex"));
+        }
+    }
+    match Reference::try_from(image) {
+        Ok(_) => Ok(()),
+        Err(ParseError::ReferenceInvalidFormat)
+            if Reference::try_from(image.to_lowercase()).is_ok() =>
+        {
+            Err(invalid("the repository path must be lowercase"))
+        }
+        Err(error) => Err(invalid(&error.to_string())),
     }
 }
 
