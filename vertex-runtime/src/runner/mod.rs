@@ -889,6 +889,10 @@ impl Launch {
         self.directory.join("log.txt")
     }
 
+    fn input_path(&self) -> PathBuf {
+        self.directory.join("executor_input.json")
+    }
+
     /// Starts the task and a thread that waits for it, retries it according to its policy,
     /// and reports the outcome on `sender`.
     fn start(
@@ -902,6 +906,11 @@ impl Launch {
         File::create(&log_path)
             .map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
         let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
+        // Kept for every task, so that one task can be re-run by hand with
+        // `exec NAME --executor-input-file PATH`.
+        let input_path = self.input_path();
+        std::fs::write(&input_path, &json)
+            .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
         let output_file = PathBuf::from(&input.outputs.output_file);
         let control = Arc::new(Control::default());
         let first = self.spawn(&json)?;
@@ -929,10 +938,7 @@ impl Launch {
         let mut command = Command::new(&self.executable);
         command.args(["exec", self.component]);
         if json.len() > MAX_ARGUMENT_BYTES {
-            let input_path = self.directory.join("executor_input.json");
-            std::fs::write(&input_path, json)
-                .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
-            command.arg("--executor-input-file").arg(input_path);
+            command.arg("--executor-input-file").arg(self.input_path());
         } else {
             command.args(["--executor-input", json]);
         }
