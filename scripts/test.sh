@@ -8,9 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VERTEX_KFP_PYTHON_BIN=$(scripts/kfp-venv.sh | tail -n 1)
 export VERTEX_KFP_PYTHON_BIN
 
-# The container tests run the example's image; docker is part of the test environment.
+# The container tests run the example's image and, in an empty chroot, the static binary
+# it contains; docker is part of the test environment.
 scripts/image.sh penguins:test
 export VERTEX_TEST_IMAGE=penguins:test
+VERTEX_TEST_BINARY=$PWD/target/x86_64-unknown-linux-gnu/release/penguins
+export VERTEX_TEST_BINARY
 
 cargo test --workspace --doc
 if cargo nextest --version >/dev/null 2>&1; then
