@@ -33,6 +33,8 @@ pub struct ExecutorInput {
 #[non_exhaustive]
 pub struct Inputs {
     /// Parameter values by input name, already typed as JSON.
+    // NOTE: a list takes a 32-byte `Value` per element until decoded, about 4 times its
+    // JSON text when the elements are short numbers.
     #[serde(
         default,
         alias = "parameter_values",

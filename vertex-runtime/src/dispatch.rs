@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use crate::artifact::write_atomically;
 use crate::component::Invocation;
-use crate::contract::{parse_executor_input, ExecutorOutput};
+use crate::contract::{parse_executor_input, ExecutorInput, ExecutorOutput};
 use crate::error::Error;
 use crate::logging::{self, LogFormat};
 use crate::registry::{self, ComponentEntry};
@@ -97,23 +97,30 @@ pub(crate) fn exec_request(request: &ExecRequest) -> Result<(), Error> {
             );
         }
     }
-    let input = request.input.read()?;
-    exec_with_labels(entry, &input, &request.labels)
+    let started = std::time::Instant::now();
+    // The text goes out of scope once parsed, so that a large input is not kept in memory
+    // beside its parsed values while the component runs.
+    let input = {
+        let text = request.input.read()?;
+        parse_executor_input(&text).map_err(Error::ExecutorInput)?
+    };
+    exec_with_labels(entry, input, &request.labels, started)
 }
 
 /// Runs a component on an executor input given as JSON text.
 pub fn exec(component: &str, executor_input: &str) -> Result<(), Error> {
     let entry = registry::component(component)?;
-    exec_with_labels(entry, executor_input, &TaskLabels::default())
+    let started = std::time::Instant::now();
+    let input = parse_executor_input(executor_input).map_err(Error::ExecutorInput)?;
+    exec_with_labels(entry, input, &TaskLabels::default(), started)
 }
 
 fn exec_with_labels(
     entry: &'static ComponentEntry,
-    executor_input: &str,
+    input: ExecutorInput,
     labels: &TaskLabels,
+    started: std::time::Instant,
 ) -> Result<(), Error> {
-    let started = std::time::Instant::now();
-    let input = parse_executor_input(executor_input).map_err(Error::ExecutorInput)?;
     let output_file = PathBuf::from(&input.outputs.output_file);
     if output_file.as_os_str().is_empty() {
         return Err(Error::ExecutorInput(

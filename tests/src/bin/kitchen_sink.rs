@@ -578,7 +578,7 @@ fn write_bytes(size: u64, blob: Output<Artifact>) -> anyhow::Result<()> {
 /// Returns the length of `text` in bytes; for measuring the memory used to decode a
 /// large input.
 #[vertex_component]
-fn byte_count(text: String) -> u64 {
+fn text_length(text: String) -> u64 {
     text.len() as u64
 }
 
