@@ -10,6 +10,10 @@ export VERTEX_KFP_PYTHON_BIN
 
 # The container tests run the example's image and, in an empty chroot, the static binary
 # it contains; docker is part of the test environment.
+if ! docker info >/dev/null 2>&1; then
+    echo "test.sh: no Docker engine is reachable; the container tests need one" >&2
+    exit 1
+fi
 scripts/image.sh penguins:test
 export VERTEX_TEST_IMAGE=penguins:test
 VERTEX_TEST_BINARY=$PWD/target/x86_64-unknown-linux-gnu/release/penguins
