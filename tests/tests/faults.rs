@@ -373,8 +373,8 @@ fn exec_measuring_memory(component: &str, input_file: &Path) -> (libc::c_int, u6
     (status, usage.ru_maxrss as u64 * 1024)
 }
 
-/// Writes `head`, then `count` copies of `item` separated by `separator`, then `tail`, to
-/// `path` without building the text in memory; returns the size of the file.
+/// Writes `head`, `count` copies of `item` separated by `separator`, and `tail` to `path`.
+/// The text is never built in memory. Returns the size of the file.
 fn write_in_pieces(
     path: &Path,
     head: &str,
@@ -602,7 +602,7 @@ fn interrupted_run_then_cached_rerun() {
     let cached = cache_entries(root.path());
     assert_eq!(cached.len(), 1, "{cached:?}");
     assert!(cached[0].starts_with("add-"), "{cached:?}");
-    // The runner may keep a task's executor input beside its outputs.
+    // The runner keeps each task's executor input in the task's folder.
     let mut files = tree(&run_dir);
     files.retain(|path| !path.ends_with("/executor_input.json"));
     assert_eq!(
