@@ -262,6 +262,14 @@ fn expand(component: &Component, fingerprint: &str) -> TokenStream {
         .args
         .iter()
         .map(|arg| decode_argument(&krate, arg));
+    let secret_names: Vec<&String> = component
+        .args
+        .iter()
+        .filter(|arg| arg.secret.is_some())
+        .map(|arg| &arg.name)
+        .collect();
+    let mark_secrets = (!secret_names.is_empty())
+        .then(|| quote!(__invocation.set_secret_inputs(&[#(#secret_names),*]);));
     let call_args = component.args.iter().map(|arg| &arg.ident);
     let bindings = component
         .args
@@ -315,6 +323,7 @@ fn expand(component: &Component, fingerprint: &str) -> TokenStream {
             fn __run(
                 __invocation: &mut #krate::__private::Invocation,
             ) -> ::core::result::Result<#krate::__private::ExecutorOutput, #krate::__private::Error> {
+                #mark_secrets
                 #(#decode)*
                 let __returned: #returned = #ident(#(#call_args),*);
                 #finish

@@ -62,6 +62,8 @@ pub(crate) struct Arg {
     pub(crate) kind: ArgKind,
     /// `#[default(expr)]`: the attribute, which errors point at, and the expression.
     pub(crate) default: Option<(Attribute, Expr)>,
+    /// `#[secret]`, which errors point at.
+    pub(crate) secret: Option<Attribute>,
     pub(crate) description: Option<String>,
 }
 
@@ -124,14 +126,16 @@ fn is_attribute(attr: &Attribute, name: &str) -> bool {
     attr.path().is_ident(name)
 }
 
-/// Removes `#[default(...)]` and `#[name = "..."]` from the arguments; the compiler would
-/// reject them once the macro is done.
+/// Removes `#[default(...)]`, `#[name = "..."]` and `#[secret]` from the arguments; the
+/// compiler would reject them once the macro is done.
 pub(crate) fn strip_argument_attributes(function: &mut ItemFn) {
     for input in &mut function.sig.inputs {
         if let FnArg::Typed(typed) = input {
-            typed
-                .attrs
-                .retain(|attr| !is_attribute(attr, "default") && !is_attribute(attr, "name"));
+            typed.attrs.retain(|attr| {
+                !["default", "name", "secret"]
+                    .iter()
+                    .any(|name| is_attribute(attr, name))
+            });
         }
     }
 }
@@ -143,13 +147,26 @@ pub(crate) struct ArgumentAttributes {
     pub(crate) default: Option<(Attribute, Expr)>,
     /// `#[name = "..."]`: the name and the span of its literal.
     pub(crate) name: Option<(String, Span)>,
+    /// `#[secret]`: the input's value is never shown in errors.
+    pub(crate) secret: Option<Attribute>,
 }
 
-/// Reads `#[default(expr)]` and `#[name = "..."]` from one argument.
+/// Reads `#[default(expr)]`, `#[name = "..."]` and `#[secret]` from one argument.
 pub(crate) fn argument_attributes(attrs: &[Attribute], errors: &mut Errors) -> ArgumentAttributes {
     let mut default = None;
     let mut name = None;
+    let mut secret = None;
     for attr in attrs {
+        if is_attribute(attr, "secret") {
+            match &attr.meta {
+                Meta::Path(_) if secret.is_some() => {
+                    errors.push_spanned(attr, "`#[secret]` is given twice")
+                }
+                Meta::Path(_) => secret = Some(attr.clone()),
+                _ => errors.push_spanned(attr, "expected `#[secret]`, without arguments"),
+            }
+            continue;
+        }
         if is_attribute(attr, "default") {
             match attr.parse_args::<Expr>() {
                 Ok(_) if default.is_some() => {
@@ -176,7 +193,11 @@ pub(crate) fn argument_attributes(attrs: &[Attribute], errors: &mut Errors) -> A
             }
         }
     }
-    ArgumentAttributes { default, name }
+    ArgumentAttributes {
+        default,
+        name,
+        secret,
+    }
 }
 
 fn parse_arg(input: &FnArg, docs: &docs::Docs, errors: &mut Errors) -> Option<Arg> {
@@ -193,6 +214,7 @@ fn parse_arg(input: &FnArg, docs: &docs::Docs, errors: &mut Errors) -> Option<Ar
     let ArgumentAttributes {
         default,
         name: rename,
+        secret,
     } = argument_attributes(&typed.attrs, errors);
     let ident = match &*typed.pat {
         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
@@ -214,6 +236,7 @@ fn parse_arg(input: &FnArg, docs: &docs::Docs, errors: &mut Errors) -> Option<Ar
         name,
         name_span,
         default,
+        secret,
     })
 }
 

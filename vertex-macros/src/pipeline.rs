@@ -13,13 +13,14 @@ use crate::options::Options;
 use crate::parse::{
     argument_attributes, inner_of, strip_argument_attributes, ArgumentAttributes, Errors,
 };
-use crate::validate::{check_signature, check_type_shape};
+use crate::validate::{check_secret, check_signature, check_type_shape};
 
 struct PipelineArg {
     ident: syn::Ident,
     name: String,
     ty: Type,
     default: Option<syn::Expr>,
+    secret: bool,
     description: Option<String>,
 }
 
@@ -69,6 +70,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         let ArgumentAttributes {
             default,
             name: rename,
+            secret,
         } = argument_attributes(&typed.attrs, &mut errors);
         let Pat::Ident(pat) = &*typed.pat else {
             errors.push(typed.pat.span(), "a pipeline input must be a plain name");
@@ -81,14 +83,21 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         if let Err(message) = check_argument_name(&input_name, true) {
             errors.push(input_span, message);
         }
+        let is_artifact = ["ArtifactRef", "ArtifactListRef"]
+            .iter()
+            .any(|name| inner_of(&typed.ty, name).is_some());
         if let (Some((attr, _)), Some(_)) = (&default, inner_of(&typed.ty, "ArtifactRef")) {
             errors.push_spanned(attr, "an artifact cannot have a default");
+        }
+        if let Some(secret) = &secret {
+            check_secret(secret, !is_artifact, default.is_some(), &mut errors);
         }
         args.push(PipelineArg {
             ident: pat.ident.clone(),
             name: input_name,
             ty: (*typed.ty).clone(),
             default: default.map(|(_, expr)| expr),
+            secret: secret.is_some(),
             description: docs.arguments.get(&rust_name).cloned(),
         });
     }
@@ -111,8 +120,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             }
             None => quote!(::core::option::Option::None),
         };
+        let mark_secret = arg.secret.then(|| quote!(__pipeline.mark_secret(#name);));
         quote_spanned! {ty.span()=>
             let #ident: #ty = __pipeline.input::<#ty>(#name, #default, #description);
+            #mark_secret
         }
     });
     let arg_idents = args.iter().map(|arg| &arg.ident);

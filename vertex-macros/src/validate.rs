@@ -119,6 +119,14 @@ pub(crate) fn component(component: &Component, errors: &mut Errors) {
                 format!("two inputs or outputs are named `{}`; KFP names must be unique within a component", arg.name),
             );
         }
+        if let Some(secret) = &arg.secret {
+            check_secret(
+                secret,
+                arg.kind == ArgKind::Parameter,
+                arg.default.is_some(),
+                errors,
+            );
+        }
         if let Some((attr, _)) = &arg.default {
             match arg.kind {
                 ArgKind::Parameter => {}
@@ -129,5 +137,26 @@ pub(crate) fn component(component: &Component, errors: &mut Errors) {
                 ),
             }
         }
+    }
+}
+
+/// Checks `#[secret]` on a component or pipeline input: only a parameter's value can be
+/// quoted in an error, and a default would be written into the spec in clear text.
+pub(crate) fn check_secret(
+    secret: &syn::Attribute,
+    is_parameter: bool,
+    has_default: bool,
+    errors: &mut Errors,
+) {
+    if !is_parameter {
+        errors.push_spanned(
+            secret,
+            "`#[secret]` applies to parameters; artifact contents never appear in errors",
+        );
+    } else if has_default {
+        errors.push_spanned(
+            secret,
+            "a secret input cannot have a default: the default is written into the spec in clear text",
+        );
     }
 }

@@ -389,7 +389,15 @@ pub(crate) fn parse_params(
                     .map_err(|error| format!("`{}`: {error}", shorten(text))),
                 None => Ok(value),
             })
-            .map_err(|message| Error::Usage(format!("invalid --param `{name}`: {message}")))?;
+            .map_err(|message| {
+                // Parsing messages quote the value, so a secret's message is replaced whole.
+                let message = if graph.secret_inputs.contains(name) {
+                    format!("not a valid {parameter_type}; the value is not shown because the parameter is secret")
+                } else {
+                    message
+                };
+                Error::Usage(format!("invalid --param `{name}`: {message}"))
+            })?;
         if values.insert(name.to_owned(), value).is_some() {
             return Err(Error::Usage(format!("--param `{name}` is given twice")));
         }

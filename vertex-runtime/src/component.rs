@@ -385,6 +385,8 @@ pub struct Invocation {
     input: ExecutorInput,
     mount_root: PathBuf,
     outputs: Vec<(String, Arc<OutputSlot>)>,
+    /// Inputs marked `#[secret]`, whose values no error message may show.
+    secret_inputs: &'static [&'static str],
 }
 
 impl Invocation {
@@ -394,7 +396,14 @@ impl Invocation {
             input,
             mount_root,
             outputs: Vec::new(),
+            secret_inputs: &[],
         }
+    }
+
+    /// Sets the inputs marked `#[secret]`: an error about one of them says what is wrong
+    /// without its value.
+    pub fn set_secret_inputs(&mut self, names: &'static [&'static str]) {
+        self.secret_inputs = names;
     }
 
     fn source(&self, name: &str) -> Option<InputSource<'_>> {
@@ -422,10 +431,16 @@ impl Invocation {
 
     fn input_error(&self, name: &str, message: String) -> Error {
         let given = self.input.inputs.parameter_values.get(name);
+        let given_secret =
+            self.secret_inputs.contains(&name) && given.is_some_and(|value| !value.is_null());
         Error::Input {
             component: self.component.to_owned(),
             input: name.to_owned(),
             message: match given {
+                // Decoding messages quote the value or parts of it, so none of them is kept.
+                _ if given_secret => {
+                    "invalid value; it is not shown because the input is secret".to_owned()
+                }
                 Some(value) if !value.is_null() && !message.contains(&describe(value)) => {
                     format!("{message} (value: {})", describe(value))
                 }

@@ -64,6 +64,11 @@
 //! compiler and appears in the spec as `defaultValue`. `#[name = "kfpName"]` sets the KFP name
 //! of an argument.
 //!
+//! `#[secret]` on a parameter, of a component or a pipeline, keeps its value out of every
+//! error message; no log line carries input values or environment variables at any level.
+//! A secret cannot have a default, since the spec would hold it in clear text. The value
+//! still travels in the executor input, as KFP passes it.
+//!
 //! # Outputs
 //!
 //! `Output<A>` arguments are output artifacts. The return value is `()`, one parameter (the
@@ -122,8 +127,15 @@ pub use settings::RetryPolicy;
 /// See the [crate documentation](crate) for the supported argument and return types.
 ///
 /// Options: `name = "kfp-name"` sets the component's KFP name (by default the function name
-/// with `_` turned into `-`); `crate = "path"` sets the path of this crate for crates that
+/// with `_` turned into `-`); `version = "..."` changes the component's fingerprint, and so
+/// its cache key, when a change outside the function, such as in a helper it calls, should
+/// invalidate cached results; `crate = "path"` sets the path of this crate for crates that
 /// re-export it.
+///
+/// The fingerprint is a hash of the function's tokens (its attributes other than doc
+/// comments, its signature and its body), the `version` option and the version of
+/// `vertex-macros`. The spec passes it to the task as `--fingerprint`, which puts it in
+/// Vertex AI's cache key.
 pub use vertex_macros::vertex_component;
 
 /// Marks a function as a KFP pipeline.

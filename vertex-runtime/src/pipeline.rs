@@ -618,6 +618,8 @@ pub struct Graph {
     pub errors: Vec<String>,
     /// The full check of each parameter input's Rust type, such as the range of a `u8`.
     pub parameter_checks: BTreeMap<String, ParameterCheck>,
+    /// Pipeline inputs marked `#[secret]`, whose values no error message may show.
+    pub secret_inputs: std::collections::BTreeSet<String>,
     /// Control-flow groups, such as loops, in creation order.
     pub groups: Vec<crate::control::GroupNode>,
     /// The next creation number of a task or group.
@@ -682,6 +684,12 @@ impl Pipeline {
         description: Option<&str>,
     ) -> I {
         I::declare(self, name, default, description)
+    }
+
+    /// Marks a pipeline input `#[secret]`; called by generated code.
+    #[doc(hidden)]
+    pub fn mark_secret(&self, name: &str) {
+        self.graph.borrow_mut().secret_inputs.insert(name.to_owned());
     }
 
     /// Adds a task running a component, and returns it with references to its outputs.

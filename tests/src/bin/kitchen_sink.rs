@@ -695,6 +695,24 @@ fn every_type(
     p.output("echoed", &echoed.output);
 }
 
+/// Checks a token and a PIN, both secret, and returns whether the PIN is even; fails on an
+/// empty token.
+#[vertex_component]
+fn unlock(#[secret] token: String, #[secret] pin: u32) -> anyhow::Result<bool> {
+    if token.is_empty() {
+        bail!("the token is empty");
+    }
+    Ok(pin.is_multiple_of(2))
+}
+
+/// Passes secret pipeline parameters to `unlock`, with an environment variable on the task.
+#[vertex_pipeline]
+fn vault(p: &Pipeline, #[secret] token: ParamRef<String>, #[secret] pin: ParamRef<u32>) {
+    let unlocked = p.task(unlock { token, pin });
+    unlocked.set_env_variable("API_KEY", "env-secret-value-42");
+    p.output("unlocked", &unlocked.output);
+}
+
 fn main() -> std::process::ExitCode {
     vertex_runtime::main()
 }
