@@ -235,6 +235,7 @@ pub(crate) fn run(
                 executable: executable.clone(),
                 mount_root: root.clone(),
                 component,
+                run_name: run_name.clone(),
                 env: task.env.clone(),
                 retry: task.retry.clone(),
                 directory: directory.clone(),
@@ -877,6 +878,7 @@ struct Launch {
     executable: PathBuf,
     mount_root: PathBuf,
     component: &'static str,
+    run_name: String,
     env: Vec<(String, String)>,
     retry: Option<crate::settings::RetryPolicy>,
     directory: PathBuf,
@@ -943,6 +945,9 @@ impl Launch {
             command.args(["--executor-input", json]);
         }
         command
+            .args(["--run-name", &self.run_name])
+            .arg("--task-name")
+            .arg(self.id.to_string())
             .envs(self.env.iter().map(|(name, value)| (name, value)))
             .env(MOUNT_ROOT_ENV, &self.mount_root)
             .stdin(Stdio::null())
