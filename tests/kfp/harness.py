@@ -31,6 +31,11 @@ Subcommands and what they print (``{...}`` = an object, ``[...]`` = a list):
     Artifact arguments become pipeline inputs of the same type (their URI
     and metadata are not used).
 
+``load-defaults SPEC.yaml...``
+    Loads each SPEC as ``load-component`` does, without compiling it into a
+    pipeline, and prints ``{SPEC: {NAME: default}}`` with the defaults kfp
+    loaded (numbers as floats, as protobuf's Struct holds them).
+
 ``executor-input SPEC.yaml --args JSON --root DIR [--backend]``
     The ExecutorInput dict kfp.local builds for one task of SPEC
     (``construct_executor_input`` + ``executor_input_to_dict``), with
@@ -631,6 +636,17 @@ def cmd_load_component(ns: argparse.Namespace) -> Dict[str, Json]:
     return result
 
 
+def cmd_load_defaults(ns: argparse.Namespace) -> Dict[str, Json]:
+    defaults = {}
+    for spec in ns.specs:
+        component = load_container_component(spec)
+        parse_pipeline_spec(spec)
+        inputs = component.component_spec.inputs or {}
+        defaults[spec] = {name: input_spec.default
+                          for name, input_spec in inputs.items()}
+    return defaults
+
+
 def cmd_executor_input(ns: argparse.Namespace) -> Dict[str, Json]:
     executor_input = build_executor_input(
         load_container_component(ns.spec), ns.args, ns.root)
@@ -672,6 +688,10 @@ def build_parser() -> argparse.ArgumentParser:
             'describe a component and compile it into a pipeline')
     p.add_argument('spec')
     p.add_argument('--args', type=json_object, default={})
+
+    p = add('load-defaults', cmd_load_defaults,
+            'load several components and print their input defaults')
+    p.add_argument('specs', nargs='+')
 
     p = add('executor-input', cmd_executor_input,
             'executor input kfp.local builds for one task')

@@ -117,7 +117,7 @@ fn secret_pipeline_param_not_shown() {
     }
 }
 
-/// Every file under `dir`, for a search of the run's logs.
+/// Lists every file under `dir`, to search the run's logs.
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
