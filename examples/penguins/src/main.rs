@@ -52,6 +52,7 @@ fn clean(
         kept.len()
     );
     data::write_table(cleaned.path(), &kept)?;
+    vertex_runtime::tracing::info!(kept = kept.len(), dropped, "cleaned the table");
     cleaned.set_metadata("rows", kept.len());
     Ok(i64::try_from(dropped)?)
 }
