@@ -1,6 +1,7 @@
 //! `BIN run` and `BIN compile` on the kitchen-sink pipelines, and the start-up check of
 //! duplicate component names.
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kitchen-sink");
@@ -38,6 +39,39 @@ fn arithmetic_pipeline_runs() {
     let run_dir = runs[0].clone();
     assert!(root.path().join(".cache").is_dir());
     assert!(run_dir.join("add-2/executor_output.json").is_file());
+}
+
+#[test]
+fn run_keeps_executor_input_for_rerun() {
+    let root = tempfile::tempdir().unwrap();
+    let root_arg = root.path().to_str().unwrap();
+    let (code, _, stderr) = run(&["run", "arithmetic", "--param", "b=3", "--root", root_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    let run_dir = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| !path.file_name().unwrap().to_str().unwrap().starts_with('.'))
+        .unwrap();
+    for task in ["add", "add-2", "increment"] {
+        let input = run_dir.join(task).join("executor_input.json");
+        let mode = std::fs::metadata(&input).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", input.display());
+    }
+
+    // `add-2` runs the component `add` again, by hand, on the kept input.
+    let task = run_dir.join("add-2");
+    let output_file = task.join("executor_output.json");
+    let expected = std::fs::read_to_string(&output_file).unwrap();
+    std::fs::remove_file(&output_file).unwrap();
+    let input = task.join("executor_input.json");
+    let (code, _, stderr) = run(&[
+        "exec",
+        "add",
+        "--executor-input-file",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&output_file).unwrap(), expected);
 }
 
 #[test]

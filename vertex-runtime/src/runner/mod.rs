@@ -869,6 +869,20 @@ fn terminate(pid: u32) {
     }
 }
 
+/// Creates `path` with mode 0600 and writes `contents` to it.
+fn write_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    File::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(contents)
+}
+
 /// Executor inputs above this size go through a file, because Linux limits one argument
 /// to 128 KiB.
 const MAX_ARGUMENT_BYTES: usize = 100_000;
@@ -909,9 +923,10 @@ impl Launch {
             .map_err(|error| format!("cannot create `{}`: {error}", log_path.display()))?;
         let json = serde_json::to_string(&input).map_err(|error| error.to_string())?;
         // Kept for every task, so that one task can be re-run by hand with
-        // `exec NAME --executor-input-file PATH`.
+        // `exec NAME --executor-input-file PATH`. Only the owner may read it, because it
+        // contains the values of secret parameters.
         let input_path = self.input_path();
-        std::fs::write(&input_path, &json)
+        write_owner_only(&input_path, json.as_bytes())
             .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
         let output_file = PathBuf::from(&input.outputs.output_file);
         let control = Arc::new(Control::default());
