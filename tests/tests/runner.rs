@@ -908,3 +908,29 @@ fn nested_loops_with_condition_run() {
     );
     assert_eq!(stdout.matches("succeeded").count(), 6, "{stdout}");
 }
+
+#[test]
+fn shell_metacharacters_reach_the_task_intact() {
+    let root = tempfile::tempdir().unwrap();
+    let text = "it's \"$(touch pwned)\" `id` ; | && \n\t ünïcödé ✓ \\ $HOME * ?";
+    let (code, _, stderr) = run(&[
+        "run",
+        "every-type",
+        "--param",
+        &format!("text={text}"),
+        "--root",
+        root.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let run_dir = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| !path.ends_with(".cache"))
+        .unwrap();
+    let output: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("echo/executor_output.json")).unwrap())
+            .unwrap();
+    assert_eq!(output["parameterValues"]["Output"]["text"], text);
+    assert!(!run_dir.join("echo/pwned").exists());
+    assert!(!std::path::Path::new("pwned").exists());
+}
