@@ -119,12 +119,12 @@ pub use artifact::{
 pub use error::Error;
 pub use logging::{LOG_ENV, LOG_FORMAT_ENV};
 
-/// The logging library of the runtime, for components to log with: with
-/// `VERTEX_LOG_FORMAT=json` their lines become Cloud Logging entries like the runtime's own.
-pub use tracing;
 pub use param::{FinalStatusError, Parameter, ParameterType, PipelineTaskFinalStatus};
 pub use pipeline::{ArtifactListRef, ArtifactRef, ParamRef, Pipeline, Task};
 pub use settings::RetryPolicy;
+/// The logging library of the runtime, for components to log with: with
+/// `VERTEX_LOG_FORMAT=json` their lines become Cloud Logging entries like the runtime's own.
+pub use tracing;
 
 /// Marks a function as a KFP component.
 ///

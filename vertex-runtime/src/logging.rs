@@ -34,7 +34,7 @@ pub enum LogFormat {
 
 static FORMAT: OnceLock<LogFormat> = OnceLock::new();
 
-/// Returns the format chosen by [`init`], text before it runs.
+/// Returns the format that `main` chose from [`LOG_FORMAT_ENV`], text before it runs.
 pub fn format() -> LogFormat {
     FORMAT.get().copied().unwrap_or(LogFormat::Text)
 }

@@ -689,7 +689,10 @@ impl Pipeline {
     /// Marks a pipeline input `#[secret]`; called by generated code.
     #[doc(hidden)]
     pub fn mark_secret(&self, name: &str) {
-        self.graph.borrow_mut().secret_inputs.insert(name.to_owned());
+        self.graph
+            .borrow_mut()
+            .secret_inputs
+            .insert(name.to_owned());
     }
 
     /// Adds a task running a component, and returns it with references to its outputs.
