@@ -38,6 +38,13 @@ enum Command {
     Compile(CompileArgs),
     /// Run a whole pipeline on this machine, each task as a child process.
     Run(RunArgs),
+    /// Create a run of a pipeline on Vertex AI Pipelines, through its REST API.
+    Submit {
+        #[command(flatten)]
+        args: crate::submit::SubmitArgs,
+        #[command(flatten)]
+        container: ContainerArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +300,9 @@ impl Cli {
                 let params = parse_params(&graph, &args.params)?;
                 let jobs = args.jobs.map(usize::from);
                 runner::run(&graph, &params, &args.root, jobs, !args.no_cache)
+            }
+            Command::Submit { args, container } => {
+                crate::submit::submit(args, &container.container()?)
             }
         }
     }

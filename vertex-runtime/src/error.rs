@@ -49,6 +49,10 @@ pub enum Error {
     /// A pipeline could not be compiled, or a local run failed. Exit code 9.
     #[error("{0}")]
     Pipeline(String),
+    /// `submit` could not authenticate, reach the Vertex AI API, or the API refused the
+    /// job. Exit code 10.
+    #[error("{0}")]
+    Api(String),
 }
 
 impl Error {
@@ -64,6 +68,7 @@ impl Error {
     /// | 7 | [`Output`](Error::Output) |
     /// | 8 | [`Registry`](Error::Registry) |
     /// | 9 | [`Pipeline`](Error::Pipeline) |
+    /// | 10 | [`Api`](Error::Api) |
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => 2,
@@ -74,6 +79,7 @@ impl Error {
             Self::Output(_) => 7,
             Self::Registry(_) => 8,
             Self::Pipeline(_) => 9,
+            Self::Api(_) => 10,
         }
     }
 
@@ -88,6 +94,7 @@ impl Error {
             Self::Output(_) => "output",
             Self::Registry(_) => "registry",
             Self::Pipeline(_) => "pipeline",
+            Self::Api(_) => "api",
         }
     }
 }

@@ -40,7 +40,9 @@
 //!   `kfp.components.load_component_from_file` loads;
 //! - `BIN exec count-lines --executor-input JSON`: what a KFP or Vertex task runs;
 //! - `BIN compile line-count -o pipeline.yaml`: the PipelineSpec to submit;
-//! - `BIN run line-count --param NAME=VALUE`: a run of the whole pipeline on this machine.
+//! - `BIN run line-count --param NAME=VALUE`: a run of the whole pipeline on this machine;
+//! - `BIN submit line-count --project P --region R --pipeline-root gs://BUCKET/PATH`: a run
+//!   on Vertex AI Pipelines (see `docs/deploy.md`).
 //!
 //! # Inputs
 //!
@@ -106,6 +108,7 @@ pub mod registry;
 mod runner;
 pub mod settings;
 pub mod spec;
+mod submit;
 
 use std::process::ExitCode;
 
