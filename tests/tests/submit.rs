@@ -535,6 +535,26 @@ fn invalid_values_are_rejected_before_any_request() {
         assert_eq!(outcome.stderr, format!("error: {expected}\n"));
     }
 
+    // The image has no default here: Vertex AI cannot pull a local `<binary>:latest`.
+    let args = [
+        "submit",
+        "arithmetic",
+        "--param",
+        "b=1",
+        "--project",
+        PROJECT,
+        "--region",
+        REGION,
+        "--pipeline-root",
+        ROOT,
+    ];
+    let outcome = stand_in.run(&args);
+    assert_eq!(outcome.code, 2, "{outcome:?}");
+    assert_eq!(
+        outcome.stderr,
+        "error: submit needs --image (or VERTEX_IMAGE): the image Vertex AI pulls, such as europe-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG\n"
+    );
+
     // A parameter value checked against its Rust type, as `compile` and `run` do.
     let outcome = stand_in.run(&submit_args("every-type", &["--param", "small=300"]));
     assert_eq!(outcome.code, 2, "{outcome:?}");

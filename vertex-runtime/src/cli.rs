@@ -302,6 +302,14 @@ impl Cli {
                 runner::run(&graph, &params, &args.root, jobs, !args.no_cache)
             }
             Command::Submit { args, container } => {
+                // The default image names a local build, which Vertex AI cannot pull.
+                if container.image.is_none() {
+                    return Err(Error::Usage(
+                        "submit needs --image (or VERTEX_IMAGE): the image Vertex AI pulls, \
+                         such as europe-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG"
+                            .to_owned(),
+                    ));
+                }
                 crate::submit::submit(args, &container.container()?)
             }
         }
