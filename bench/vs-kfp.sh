@@ -43,7 +43,7 @@ venv=$(dirname "$(dirname "$python")")
 target=x86_64-unknown-linux-gnu
 release=${CARGO_TARGET_DIR:-target}/$target/release
 static() {
-    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet --target "$target" "$@"
+    RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" cargo build --release --quiet --target "$target" "$@"
 }
 echo "building the static vertex-bench binary" >&2
 static -p vertex-bench

@@ -4,7 +4,8 @@
 #
 #   scripts/image.sh [TAG]     TAG defaults to penguins:latest
 #
-# The binary links glibc statically (`+crt-static`); `--target` keeps that flag away from
+# The binary links glibc statically (`+crt-static`) at a fixed address
+# (`relocation-model=static`, see the Dockerfile); `--target` keeps those flags away from
 # the proc-macro crates, which must stay dynamic. The builder stages of the Dockerfile need
 # the rust base image, which these machines cannot pull, so this script builds the binary
 # on the host and runs only the runtime stage: the lines of the Dockerfile before its first
@@ -18,7 +19,7 @@ target=x86_64-unknown-linux-gnu
 name=penguins
 certificates=/etc/ssl/certs/ca-certificates.crt
 
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet -p "$name" --target "$target"
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" cargo build --release --quiet -p "$name" --target "$target"
 binary=target/$target/release/$name
 
 if ! grep -q '^FROM scratch AS runtime$' Dockerfile; then
