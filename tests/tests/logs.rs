@@ -256,3 +256,70 @@ fn invalid_log_settings_rejected() {
         assert!(output.stdout.is_empty());
     }
 }
+
+/// Runs `add` without its required input, so that it fails, under the filter `filter`.
+fn failing_add_with_filter(dir: &Path, filter: &str) -> Output {
+    let input = json!({
+        "inputs": {"parameterValues": {}},
+        "outputs": {"outputFile": dir.join("executor_output.json")}
+    });
+    Command::new(BIN)
+        .args(["exec", "add", "--executor-input", &input.to_string()])
+        .args(["--task-name", "add-1", "--fingerprint", "0000000000000000"])
+        .env("VERTEX_LOG_FORMAT", "json")
+        .env("VERTEX_LOG", filter)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn error_survives_every_filter() {
+    for filter in [
+        "off",
+        "",
+        "kitchen_sink=debug",
+        "debug,vertex_runtime=off",
+        "error",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = failing_add_with_filter(dir.path(), filter);
+        assert_eq!(output.status.code(), Some(4), "{filter:?}");
+        let entries = log_entries(&output, "add");
+        let errors = error_messages(&entries);
+        assert_eq!(errors.len(), 1, "{filter:?}: {entries:?}");
+        assert!(
+            errors[0].contains("required input is missing"),
+            "{}",
+            errors[0]
+        );
+        let last = entries.last().unwrap();
+        assert_eq!(last["span"]["task_name"], "add-1", "{filter:?}");
+        assert_eq!(last["exitCode"], 4);
+    }
+}
+
+#[test]
+fn warn_filter_keeps_the_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = failing_add_with_filter(dir.path(), "warn");
+    let entries = log_entries(&output, "add");
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0]["severity"], "WARNING");
+    assert_eq!(entries[0]["span"]["task_name"], "add-1");
+    assert_eq!(entries[1]["severity"], "ERROR");
+}
+
+#[test]
+fn unjoined_thread_panic_logged_as_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = json_exec(dir.path(), "stray-panic", json!({}), &[]);
+    assert!(output.status.success());
+    let entries = log_entries(&output, "stray-panic");
+    let warning = entries
+        .iter()
+        .find(|entry| entry["severity"] == "WARNING")
+        .expect("a warning");
+    let message = warning["message"].as_str().unwrap();
+    assert!(message.contains("stray thread gave up"), "{message}");
+    assert!(dir.path().join("executor_output.json").is_file());
+}

@@ -109,7 +109,7 @@ fn invalid_params_rejected() {
     let cases = [
         ("b=2.5", "error: invalid --param `b`: `2.5`: expected an integer, got 2.5"),
         ("b", "error: invalid --param `b`: expected NAME=VALUE"),
-        ("c=1", "error: invalid --param `c=1`: pipeline `arithmetic` has no parameter `c`; its parameters: a, b"),
+        ("c=1", "error: invalid --param: pipeline `arithmetic` has no parameter `c`; its parameters: a, b"),
         ("b=x", "error: invalid --param `b`: `x` is not valid JSON for a NUMBER_INTEGER value: expected value at line 1 column 1"),
     ];
     for (param, expected) in cases {

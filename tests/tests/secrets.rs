@@ -171,3 +171,59 @@ fn runner_logs_hold_no_secret() {
         );
     }
 }
+
+#[test]
+fn compile_rejects_secret_param() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("vault.yaml");
+    let output = Command::new(BIN)
+        .args(["compile", "vault", "--param", &format!("token={TOKEN}")])
+        .arg("--output")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: --param `token` is rejected: the parameter is secret, and compile would write its value into the spec as a default; pass it when the run starts, with `run` or `submit`\n"
+    );
+    assert!(!spec.exists());
+}
+
+#[test]
+fn mistyped_param_name_hides_value() {
+    let output = Command::new(BIN)
+        .args(["run", "vault", "--param", &format!("Token={TOKEN}")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: invalid --param: pipeline `vault` has no parameter `Token`; its parameters: token, pin\n"
+    );
+}
+
+#[test]
+fn cache_folder_private_to_owner() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let root = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "run",
+            "vault",
+            "--param",
+            &format!("token={TOKEN}"),
+            "--param",
+            "pin=4",
+        ])
+        .arg("--root")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", printed(&output));
+    let cache = std::fs::metadata(root.path().join(".cache")).unwrap();
+    assert_eq!(cache.permissions().mode() & 0o777, 0o700);
+}

@@ -497,7 +497,7 @@ fn invalid_values_are_rejected_before_any_request() {
         (vec!["--display-name", &long_name], format!("invalid --display-name `{}... (129 characters)`: a display name has at most 128 characters, this one has 129", "n".repeat(80))),
         (vec!["--param", "b=2.5"], "invalid --param `b`: `2.5`: expected an integer, got 2.5".into()),
         (vec!["--param", "b"], "invalid --param `b`: expected NAME=VALUE".into()),
-        (vec!["--param", "c=1"], "invalid --param `c=1`: pipeline `arithmetic` has no parameter `c`; its parameters: a, b".into()),
+        (vec!["--param", "c=1"], "invalid --param: pipeline `arithmetic` has no parameter `c`; its parameters: a, b".into()),
         (vec![], "pipeline `arithmetic` needs a value for parameter `b`: pass --param b=VALUE".into()),
         (vec!["--service-account", "runner"], "invalid --service-account `runner`: expected the service account's e-mail, such as `runner@my-project.iam.gserviceaccount.com`".into()),
     ];

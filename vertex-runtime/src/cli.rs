@@ -367,6 +367,16 @@ fn compile(args: CompileArgs) -> Result<(), Error> {
     let pipeline = (entry.build)();
     let graph = pipeline.graph();
     let defaults = parse_params(&graph, &args.params)?;
+    if let Some(name) = defaults
+        .keys()
+        .find(|name| graph.secret_inputs.contains(*name))
+    {
+        return Err(Error::Usage(format!(
+            "--param `{name}` is rejected: the parameter is secret, and compile would write \
+             its value into the spec as a default; pass it when the run starts, with `run` or \
+             `submit`"
+        )));
+    }
     let yaml = spec::pipeline_yaml(&graph, &args.container.container()?, &defaults)?;
     match args.output {
         Some(path) => write_file(&path, &yaml),
@@ -386,15 +396,28 @@ pub(crate) fn parse_params(
         let (name, text) = param.split_once('=').ok_or_else(|| {
             Error::Usage(format!("invalid --param `{shown}`: expected NAME=VALUE"))
         })?;
-        let input = graph.inputs.iter().find(|input| input.name == name).ok_or_else(|| {
-            let known: Vec<&str> = graph.inputs.iter().map(|input| input.name.as_str()).collect();
-            Error::Usage(format!(
-                "invalid --param `{shown}`: pipeline `{}` has no parameter `{}`; its parameters: {}",
-                graph.name,
-                shorten(name),
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-            ))
-        })?;
+        let input = graph
+            .inputs
+            .iter()
+            .find(|input| input.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = graph
+                    .inputs
+                    .iter()
+                    .map(|input| input.name.as_str())
+                    .collect();
+                // The value is left out: it may be a secret given under a mistyped name.
+                Error::Usage(format!(
+                    "invalid --param: pipeline `{}` has no parameter `{}`; its parameters: {}",
+                    graph.name,
+                    shorten(name),
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?;
         let parameter_type = parameter_type(input.kind).ok_or_else(|| {
             Error::Usage(format!(
                 "invalid --param `{shown}`: `{name}` is an artifact input"

@@ -239,13 +239,7 @@ fn exit_on_termination(
 /// Returns an ERROR log entry, shaped as the JSON log lines are, without its closing brace
 /// and with a trailing comma, for the timestamp to follow.
 fn json_line_prefix(message: &str, component: &str, labels: &TaskLabels) -> String {
-    let mut span = serde_json::json!({"name": "exec", "component": component});
-    if let Some(run_name) = &labels.run_name {
-        span["run_name"] = run_name.as_str().into();
-    }
-    if let Some(task_name) = &labels.task_name {
-        span["task_name"] = task_name.as_str().into();
-    }
+    let span = logging::task_span(component, labels);
     let entry = serde_json::json!({"severity": "ERROR", "message": message, "span": span});
     let mut text = entry.to_string();
     text.pop();
@@ -293,6 +287,13 @@ fn run_catching_panics(
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     );
+    if result.is_ok() {
+        // A thread that the component started and never joined panicked: the task still
+        // succeeds, as the component chose not to wait for it, but the message is kept.
+        for message in &messages {
+            tracing::warn!("a thread of component `{}` panicked: {message}", entry.name);
+        }
+    }
     result.unwrap_or_else(|_| {
         let message = match messages.as_slice() {
             [] => "unknown panic".to_owned(),

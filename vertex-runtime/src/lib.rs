@@ -112,7 +112,7 @@ mod submit;
 
 use std::process::ExitCode;
 
-use dispatch::ExecRequest;
+use dispatch::{ExecRequest, TaskLabels};
 use logging::LogFormat;
 
 pub use artifact::{
@@ -228,7 +228,9 @@ pub fn main() -> ExitCode {
 /// Runs one component inside a span that names it, its run and its task, so that every log
 /// line of the task carries them, the final error included.
 fn exec(request: &ExecRequest) -> ExitCode {
-    let span = tracing::info_span!(
+    // At ERROR level, so that the span, and the names it adds to each line, stays enabled
+    // under any filter that lets errors through.
+    let span = tracing::error_span!(
         "exec",
         component = %request.component,
         run_name = tracing::field::Empty,
@@ -243,13 +245,20 @@ fn exec(request: &ExecRequest) -> ExitCode {
     let _entered = span.enter();
     match dispatch::exec_request(request) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => report(&error),
+        Err(error) => report_task(&error, Some((&request.component, &request.labels))),
     }
 }
 
-/// Prints the error as one `error:` line on standard error, or logs it at ERROR with the
-/// JSON format, and returns the exit code of its kind.
 fn report(error: &Error) -> ExitCode {
+    report_task(error, None)
+}
+
+/// Prints the error as one `error:` line on standard error, or as one ERROR entry on
+/// standard output with the JSON format, and returns the exit code of its kind.
+///
+/// The JSON entry is written directly rather than through `tracing`, so that no `VERTEX_LOG`
+/// filter can drop the one line that says why a task failed.
+fn report_task(error: &Error, task: Option<(&str, &TaskLabels)>) -> ExitCode {
     let message = match error {
         // A failed run lists each failed task with the last lines of its log, one per line.
         Error::Pipeline(message) => message.clone(),
@@ -257,11 +266,12 @@ fn report(error: &Error) -> ExitCode {
     };
     match logging::format() {
         LogFormat::Text => eprintln!("error: {message}"),
-        LogFormat::Json => tracing::error!(
-            kind = error.kind(),
-            exit_code = error.exit_code(),
-            "{message}"
-        ),
+        LogFormat::Json => {
+            let line = logging::error_entry(&message, error, task);
+            let mut stdout = std::io::stdout().lock();
+            let _ = std::io::Write::write_all(&mut stdout, line.as_bytes())
+                .and_then(|()| std::io::Write::flush(&mut stdout));
+        }
     }
     ExitCode::from(error)
 }

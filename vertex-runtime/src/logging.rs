@@ -13,6 +13,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
+use crate::dispatch::TaskLabels;
 use crate::error::Error;
 
 /// Environment variable with the log filter, in `tracing-subscriber`'s `EnvFilter` syntax,
@@ -89,6 +90,39 @@ pub(crate) fn init() -> Result<(), Error> {
     Ok(())
 }
 
+/// Returns the `span` object of a task's log entries, as the JSON layer writes it for the
+/// span that `main` opens around `exec`.
+pub(crate) fn task_span(component: &str, labels: &TaskLabels) -> serde_json::Value {
+    let mut span = serde_json::json!({"name": "exec", "component": component});
+    if let Some(run_name) = &labels.run_name {
+        span["run_name"] = run_name.as_str().into();
+    }
+    if let Some(task_name) = &labels.task_name {
+        span["task_name"] = task_name.as_str().into();
+    }
+    span
+}
+
+/// Returns the ERROR entry, with its line break, that reports `error` in the JSON format.
+pub(crate) fn error_entry(
+    message: &str,
+    error: &Error,
+    task: Option<(&str, &TaskLabels)>,
+) -> String {
+    let time = humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string();
+    let mut entry = serde_json::json!({
+        "severity": "ERROR",
+        "message": message,
+        "time": time,
+        "kind": error.kind(),
+        "exitCode": error.exit_code(),
+    });
+    if let Some((component, labels)) = task {
+        entry["span"] = task_span(component, labels);
+    }
+    entry.to_string() + "\n"
+}
+
 /// Writes one Cloud Logging JSON line from a signal handler, where nothing may allocate or
 /// lock: `prefix` is the object up to its timestamp, which is appended from the clock.
 ///
@@ -107,17 +141,32 @@ pub(crate) unsafe fn write_json_line_from_signal_handler(fd: libc::c_int, prefix
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
     let mut seconds = [0u8; 20];
     let mut nanos = [0u8; 20];
-    let parts: [&[u8]; 5] = [
+    let parts: [&[u8]; 6] = [
         prefix,
         br#""timestamp":{"seconds":"#,
         decimal(&mut seconds, u64::try_from(now.tv_sec).unwrap_or(0)),
         br#","nanos":"#,
         decimal(&mut nanos, u64::try_from(now.tv_nsec).unwrap_or(0)),
+        b"}}\n",
     ];
-    for part in parts.into_iter().chain([&b"}}\n"[..]]) {
-        // SAFETY: `part` is valid for `part.len()` bytes.
-        unsafe { libc::write(fd, part.as_ptr().cast(), part.len()) };
+    // One write(2) of the whole line: a pipe takes up to PIPE_BUF (4,096) bytes at once, so
+    // the line cannot be split by another thread's log line. A longer prefix, from very long
+    // run or task names, falls back to one write per part.
+    let mut line = [0u8; 4096];
+    let mut length = 0;
+    for part in parts {
+        if length + part.len() > line.len() {
+            for part in parts {
+                // SAFETY: `part` is valid for `part.len()` bytes.
+                unsafe { libc::write(fd, part.as_ptr().cast(), part.len()) };
+            }
+            return;
+        }
+        line[length..length + part.len()].copy_from_slice(part);
+        length += part.len();
     }
+    // SAFETY: `line` is valid for `length` bytes.
+    unsafe { libc::write(fd, line.as_ptr().cast(), length) };
 }
 
 /// Formats `value` in decimal into the end of `buffer` and returns the digits.

@@ -713,6 +713,16 @@ fn vault(p: &Pipeline, #[secret] token: ParamRef<String>, #[secret] pin: ParamRe
     p.output("unlocked", &unlocked.output);
 }
 
+/// Starts a thread that panics and, without joining it, waits until it has ended.
+#[vertex_component]
+fn stray_panic() -> i64 {
+    let handle = std::thread::spawn(|| panic!("stray thread gave up"));
+    while !handle.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    1
+}
+
 fn main() -> std::process::ExitCode {
     vertex_runtime::main()
 }

@@ -135,6 +135,15 @@ impl Cache {
             output: output.clone(),
         };
         let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+        // Entry names are hashes of the parameter values, secrets included, so only the
+        // owner may list them: a weak secret could be recovered from its hash by guessing.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .create(&self.directory)?;
+        std::fs::set_permissions(
+            &self.directory,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
         write_atomically(&self.path(key), &bytes)
     }
 }
