@@ -323,3 +323,40 @@ fn unjoined_thread_panic_logged_as_warning() {
     assert!(message.contains("stray thread gave up"), "{message}");
     assert!(dir.path().join("executor_output.json").is_file());
 }
+
+#[test]
+fn names_starting_with_hyphen_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = json!({"parameterValues": {"a": 2, "b": 3}});
+    let fingerprint = fingerprint_of("add").to_uppercase();
+    for extra in [
+        vec!["--task-name", "-odd", "--fingerprint", fingerprint.as_str()],
+        // The `=` form is not the one the fast path reads, so clap parses this one.
+        vec!["--fingerprint", fingerprint.as_str(), "--task-name=-odd"],
+    ] {
+        let output = json_exec(dir.path(), "add", inputs.clone(), &extra);
+        assert!(output.status.success(), "{extra:?}");
+        let entries = log_entries(&output, "add");
+        assert_eq!(
+            entries.len(),
+            1,
+            "no fingerprint warning expected: {entries:?}"
+        );
+        assert_eq!(entries[0]["span"]["task_name"], "-odd");
+    }
+}
+
+/// Returns the fingerprint that `BIN spec` writes for `component`.
+fn fingerprint_of(component: &str) -> String {
+    let output = Command::new(BIN)
+        .args(["spec", component])
+        .output()
+        .unwrap();
+    let spec = String::from_utf8(output.stdout).unwrap();
+    let mut lines = spec
+        .lines()
+        .skip_while(|line| !line.ends_with("- --fingerprint"));
+    lines.next().expect("a --fingerprint argument");
+    let line = lines.next().expect("the fingerprint");
+    line.trim().trim_start_matches("- ").to_owned()
+}

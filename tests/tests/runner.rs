@@ -934,3 +934,34 @@ fn shell_metacharacters_reach_the_task_intact() {
     assert!(!run_dir.join("echo/pwned").exists());
     assert!(!std::path::Path::new("pwned").exists());
 }
+
+#[test]
+fn killed_runner_leaves_no_task() {
+    let root = tempfile::tempdir().unwrap();
+    let mut runner = Command::new(BIN)
+        .args(["run", "slow", "--jobs", "2", "--root"])
+        .arg(root.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    while tasks.len() < 2 {
+        assert!(started.elapsed().as_secs() < 20, "the tasks did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        tasks = children(runner.id());
+    }
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    for task in tasks {
+        let process = format!("/proc/{task}");
+        while std::path::Path::new(&process).exists() {
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "task process {task} is left running after SIGKILL to the runner"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}

@@ -152,7 +152,11 @@ struct ExecArgs {
     /// The component's KFP name.
     component: String,
     /// The executor input JSON, as KFP renders `{{$}}`.
-    #[arg(long, required_unless_present = "executor_input_file")]
+    #[arg(
+        long,
+        required_unless_present = "executor_input_file",
+        allow_hyphen_values = true
+    )]
     executor_input: Option<String>,
     /// A file to read the executor input from, `-` for standard input; for inputs larger
     /// than the 128 KiB Linux allows in one argument.
@@ -160,13 +164,13 @@ struct ExecArgs {
     executor_input_file: Option<PathBuf>,
     /// The component fingerprint the spec was compiled with; a different one in this binary
     /// is logged as a warning.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, allow_hyphen_values = true, value_name = "HEX")]
     fingerprint: Option<String>,
     /// The pipeline run's name, shown in log lines; specs pass `{{$.pipeline_job_name}}`.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, allow_hyphen_values = true, value_name = "NAME")]
     run_name: Option<String>,
     /// The task's name, shown in log lines; specs pass `{{$.pipeline_task_name}}`.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, allow_hyphen_values = true, value_name = "NAME")]
     task_name: Option<String>,
 }
 
@@ -251,7 +255,7 @@ pub(crate) fn exec_arguments() -> Option<ExecRequest> {
             "--task-name" => &mut task_name,
             _ => return None,
         };
-        if value.starts_with('-') || slot.replace(value).is_some() {
+        if slot.replace(value).is_some() {
             return None;
         }
     }

@@ -87,7 +87,7 @@ impl TaskLabels {
 pub(crate) fn exec_request(request: &ExecRequest) -> Result<(), Error> {
     let entry = registry::component(&request.component)?;
     if let Some(expected) = &request.labels.fingerprint {
-        if expected != entry.fingerprint {
+        if !expected.eq_ignore_ascii_case(entry.fingerprint) {
             tracing::warn!(
                 spec_fingerprint = %expected,
                 binary_fingerprint = entry.fingerprint,

@@ -959,6 +959,19 @@ impl Launch {
         } else {
             command.args(["--executor-input", json]);
         }
+        // SAFETY: the closure runs in the child between fork and exec, and calls only
+        // prctl(2), which is async-signal-safe.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                // The task gets SIGTERM if the runner dies, even by SIGKILL, which it cannot
+                // catch to stop its tasks. The kernel sends it when the thread that spawned
+                // the task ends: the main thread, or for a retry the thread that waits on it.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         command
             .args(["--run-name", &self.run_name])
             .arg("--task-name")
