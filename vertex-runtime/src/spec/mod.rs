@@ -850,4 +850,21 @@ mod tests {
         let parsed: Value = serde_saphyr::from_str(&format!("{text}key: 1\n")).unwrap();
         assert_eq!(parsed, serde_json::json!({"key": 1}));
     }
+
+    #[test]
+    fn header_escapes_controls_in_defaults() {
+        let input = InputDef {
+            name: "tags".to_owned(),
+            kind: ValueKind::Parameter(crate::ParameterType::List),
+            optional: true,
+            default: Some(serde_json::json!(["\u{7f}\u{85}", {"\u{7f}": null}])),
+            description: None,
+        };
+        let text = header("c", None, &[input], &[]);
+        assert!(!text.contains('\u{7f}'), "{text:?}");
+        assert!(!text.contains('\u{85}'), "{text:?}");
+        assert_eq!(text.lines().count(), 4, "{text:?}");
+        let parsed: Value = serde_saphyr::from_str(&format!("{text}key: 1\n")).unwrap();
+        assert_eq!(parsed, serde_json::json!({"key": 1}));
+    }
 }
