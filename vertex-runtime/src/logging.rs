@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
 use crate::dispatch::TaskLabels;
@@ -59,16 +60,21 @@ pub(crate) fn init() -> Result<(), Error> {
             )))
         }
     };
-    let filter = match std::env::var(LOG_ENV) {
-        Ok(directives) => EnvFilter::try_new(&directives).map_err(|error| {
-            Error::Usage(format!(
-                "invalid {LOG_ENV} `{directives}`: {error}; expected a filter such as `info` or `vertex_runtime=debug`"
-            ))
-        })?,
-        Err(std::env::VarError::NotPresent) => EnvFilter::new(match format {
-            LogFormat::Text => "warn",
-            LogFormat::Json => "info",
-        }),
+    // Without VERTEX_LOG, a plain level filter: building an `EnvFilter` compiles the
+    // regular expressions of its directive syntax, a cost every task start would pay.
+    let (directives, level) = match std::env::var(LOG_ENV) {
+        Ok(directives) => {
+            let filter = EnvFilter::try_new(&directives).map_err(|error| {
+                Error::Usage(format!(
+                    "invalid {LOG_ENV} `{directives}`: {error}; expected a filter such as `info` or `vertex_runtime=debug`"
+                ))
+            })?;
+            (Some(filter), LevelFilter::TRACE)
+        }
+        Err(std::env::VarError::NotPresent) => match format {
+            LogFormat::Text => (None, LevelFilter::WARN),
+            LogFormat::Json => (None, LevelFilter::INFO),
+        },
         Err(std::env::VarError::NotUnicode(value)) => {
             return Err(Error::Usage(format!(
                 "invalid {LOG_ENV} {value:?}: expected a filter such as `info`"
@@ -76,14 +82,16 @@ pub(crate) fn init() -> Result<(), Error> {
         }
     };
     let _ = FORMAT.set(format);
+    let filtered = tracing_subscriber::registry().with(level).with(directives);
     match format {
-        LogFormat::Text => tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::stderr().is_terminal())
+        LogFormat::Text => filtered
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
             .init(),
-        LogFormat::Json => tracing_subscriber::registry()
-            .with(filter)
+        LogFormat::Json => filtered
             .with(tracing_stackdriver::layer().with_writer(std::io::stdout))
             .init(),
     }
