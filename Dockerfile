@@ -43,7 +43,7 @@ COPY --from=planner /build/recipe.json recipe.json
 RUN cargo chef cook --release --locked --target ${TARGET} --recipe-path recipe.json
 COPY . .
 RUN cargo build --release --locked --target ${TARGET} -p ${PACKAGE} --bin ${BINARY} \
-    && mkdir /out \
+    && mkdir /out /out/tmp \
     && cp target/${TARGET}/release/${BINARY} /out/${BINARY}
 
 # The binary keeps the path the emitted specs use. The CA bundle from the rust image (Debian
@@ -52,5 +52,8 @@ FROM scratch AS runtime
 ARG BINARY
 COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=builder /out/${BINARY} /usr/local/bin/${BINARY}
+# An empty /tmp that the user owns, for components that create temporary files: `scratch`
+# has none.
+COPY --from=builder --chown=65532:65532 /out/tmp /tmp
 USER 65532:65532
 ENV VERTEX_LOG_FORMAT=json

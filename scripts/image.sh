@@ -33,7 +33,7 @@ fi
 
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
-mkdir -p "$context/out" "$context/etc/ssl/certs"
+mkdir -p "$context/out/tmp" "$context/etc/ssl/certs"
 cp "$binary" "$context/out/$name"
 cp "$certificates" "$context/etc/ssl/certs/"
 {

@@ -122,6 +122,8 @@ fn image_reports_bad_input() {
 struct RuntimeStage {
     /// Source and destination of each `COPY --from=builder`.
     copies: Vec<(String, String)>,
+    /// The destinations copied with `--chown`, and the owner given.
+    owned: Vec<(String, String)>,
     user: Option<String>,
     env: Vec<(String, String)>,
 }
@@ -158,12 +160,19 @@ fn runtime_stage() -> RuntimeStage {
                     .iter()
                     .map(|flag| (flag.name.content.as_str(), flag.value.content.as_str()))
                     .collect();
-                assert_eq!(flags, [("from", "builder")]);
+                assert_eq!(flags[0], ("from", "builder"));
                 assert_eq!(copy.sources.len(), 1, "{copy:?}");
-                runtime.copies.push((
-                    substitute(&copy.sources[0].content),
-                    substitute(&copy.destination.content),
-                ));
+                let destination = substitute(&copy.destination.content);
+                match flags[1..] {
+                    [] => {}
+                    [("chown", owner)] => {
+                        runtime.owned.push((destination.clone(), owner.to_owned()))
+                    }
+                    _ => panic!("unexpected flags {flags:?}"),
+                }
+                runtime
+                    .copies
+                    .push((substitute(&copy.sources[0].content), destination));
             }
             Instruction::Env(env) => runtime.env.extend(
                 env.vars
@@ -198,9 +207,14 @@ fn template_runtime_stage_is_minimal() {
     let destinations: Vec<&str> = runtime.copies.iter().map(|(_, to)| to.as_str()).collect();
     assert_eq!(
         destinations,
-        ["/etc/ssl/certs/ca-certificates.crt", BINARY_IN_IMAGE]
+        [
+            "/etc/ssl/certs/ca-certificates.crt",
+            BINARY_IN_IMAGE,
+            "/tmp"
+        ]
     );
     let user = runtime.user.expect("a USER instruction");
+    assert_eq!(runtime.owned, [("/tmp".to_owned(), user.clone())]);
     let (uid, gid) = user.split_once(':').unwrap_or((&user, ""));
     assert!(uid.parse::<u32>().is_ok_and(|uid| uid != 0), "user {user}");
     assert!(gid.parse::<u32>().is_ok_and(|gid| gid != 0), "user {user}");
@@ -290,7 +304,13 @@ fn image_matches_template_runtime_stage() {
         .iter()
         .map(|(path, _, _)| format!("/{path}"))
         .collect();
-    let destinations: BTreeSet<String> = runtime.copies.into_iter().map(|(_, to)| to).collect();
+    // `/tmp` is a directory, checked by `image_tmp_owned_by_user`.
+    let destinations: BTreeSet<String> = runtime
+        .copies
+        .into_iter()
+        .map(|(_, to)| to)
+        .filter(|to| to != "/tmp")
+        .collect();
     assert_eq!(paths, destinations);
     for (path, mode, contents) in &files {
         // The user of the image owns none of its files, so it reads them as "other".
@@ -320,4 +340,31 @@ fn image_matches_template_runtime_stage() {
             );
         }
     }
+}
+
+#[test]
+fn image_tmp_owned_by_user() {
+    let user = runtime_stage().user.expect("a USER instruction");
+    let uid: u64 = user.split(':').next().unwrap().parse().unwrap();
+    let created = docker_output(&["create", "--network", "none", &image(), BINARY_IN_IMAGE]);
+    let id = String::from_utf8(created).unwrap().trim().to_owned();
+    let exported = docker_output(&["export", &id]);
+    docker_output(&["rm", &id]);
+    let mut archive = tar::Archive::new(exported.as_slice());
+    let tmp = archive
+        .entries()
+        .unwrap()
+        .map(Result::unwrap)
+        .find(|entry| {
+            entry
+                .path()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches('/')
+                == "tmp"
+        })
+        .expect("a /tmp directory in the image");
+    assert!(tmp.header().entry_type().is_dir());
+    assert_eq!(tmp.header().uid().unwrap(), uid);
+    assert_eq!(tmp.header().mode().unwrap() & 0o700, 0o700);
 }
