@@ -19,7 +19,7 @@ use crate::registry::{self, ComponentEntry};
 /// mounted, `/` by default. The local runner points it into its pipeline root.
 pub const MOUNT_ROOT_ENV: &str = "VERTEX_MOUNT_ROOT";
 
-/// What `BIN exec` runs: one component on one executor input.
+/// A `BIN exec` request: one component and its executor input.
 #[derive(Debug)]
 pub(crate) struct ExecRequest {
     /// The component's KFP name.
@@ -28,7 +28,7 @@ pub(crate) struct ExecRequest {
     pub(crate) labels: TaskLabels,
 }
 
-/// Where the executor input comes from.
+/// The source of the executor input.
 #[derive(Debug)]
 pub(crate) enum ExecutorInputSource {
     /// The JSON text itself, from `--executor-input`.
@@ -54,7 +54,7 @@ impl ExecutorInputSource {
     }
 }
 
-/// What the spec tells a task about itself besides its executor input.
+/// The task's own details that the spec passes besides its executor input.
 #[derive(Debug, Default)]
 pub(crate) struct TaskLabels {
     /// The component fingerprint the spec was compiled with.

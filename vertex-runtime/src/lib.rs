@@ -257,7 +257,7 @@ fn report(error: &Error) -> ExitCode {
 /// standard output with the JSON format, and returns the exit code of its kind.
 ///
 /// The JSON entry is written directly rather than through `tracing`, so that no `VERTEX_LOG`
-/// filter can drop the one line that says why a task failed.
+/// filter can drop the one line that explains why a task failed.
 fn report_task(error: &Error, task: Option<(&str, &TaskLabels)>) -> ExitCode {
     let message = match error {
         // A failed run lists each failed task with the last lines of its log, one per line.
