@@ -523,6 +523,14 @@ fn malformed_image_reference_rejected() {
         (format!("penguins:@sha256:{hex}"), "the tag is empty"),
         ("penguins:-1".to_owned(), "invalid reference format"),
         ("penguins:é".to_owned(), "the reference must be ASCII"),
+        (
+            "localhost:99999/penguins:1".to_owned(),
+            "the registry port `99999` is not between 1 and 65535",
+        ),
+        (
+            "localhost:0/penguins:1".to_owned(),
+            "the registry port `0` is not between 1 and 65535",
+        ),
     ];
     for (image, reason) in cases {
         let (code, _, stderr) = run(&["spec", "add", "--image", &image]);

@@ -323,10 +323,27 @@ fn submit_creates_a_job_and_prints_its_name_and_page() {
 #[test]
 fn display_name_and_no_labels() {
     let stand_in = StandIn::start();
-    let args = submit_args("fan", &["--display-name", "Fan out, then in: ✓"]);
+    let args = submit_args(
+        "fan",
+        &[
+            "--display-name",
+            "Fan out, then in: ✓",
+            "--job-id",
+            "fan-run-7",
+        ],
+    );
     let outcome = stand_in.run(&args);
     assert_eq!(outcome.code, 0, "{outcome:?}");
-    let body = &stand_in.token_then_create()["body"];
+    let create = stand_in.token_then_create();
+    assert_eq!(job_id(&create), "fan-run-7");
+    assert!(
+        outcome
+            .stdout
+            .contains("/pipelines/runs/fan-run-7?project="),
+        "{}",
+        outcome.stdout
+    );
+    let body = &create["body"];
     assert_eq!(body["displayName"], "Fan out, then in: ✓");
     assert!(body.get("labels").is_none(), "{body:#}");
     assert!(body.get("serviceAccount").is_none(), "{body:#}");
@@ -499,6 +516,8 @@ fn invalid_values_are_rejected_before_any_request() {
         (vec!["--param", "b"], "invalid --param `b`: expected NAME=VALUE".into()),
         (vec!["--param", "c=1"], "invalid --param: pipeline `arithmetic` has no parameter `c`; its parameters: a, b".into()),
         (vec![], "pipeline `arithmetic` needs a value for parameter `b`: pass --param b=VALUE".into()),
+        (vec!["--job-id", "Run_1"], "invalid --job-id `Run_1`: expected 1 to 128 lowercase letters, digits and `-`, starting with a letter".into()),
+        (vec!["--job-id", "1-run"], "invalid --job-id `1-run`: expected 1 to 128 lowercase letters, digits and `-`, starting with a letter".into()),
         (vec!["--service-account", "runner"], "invalid --service-account `runner`: expected the service account's e-mail, such as `runner@my-project.iam.gserviceaccount.com`".into()),
     ];
     for (extra, expected) in &cases {

@@ -121,6 +121,17 @@ fn check_image_reference(image: &str) -> Result<(), Error> {
             return Err(invalid("the digest must be lowercase hex"));
         }
     }
+    // A registry host comes before the first `/`, with an optional port.
+    if let Some((_, port)) = image
+        .split_once('/')
+        .and_then(|(host, _)| host.rsplit_once(':'))
+    {
+        if !port.parse::<u16>().is_ok_and(|port| port > 0) {
+            return Err(invalid(&format!(
+                "the registry port `{port}` is not between 1 and 65535"
+            )));
+        }
+    }
     match Reference::try_from(image) {
         Ok(_) => Ok(()),
         Err(ParseError::ReferenceInvalidFormat)

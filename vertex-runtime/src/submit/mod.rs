@@ -48,6 +48,10 @@ pub(crate) struct SubmitArgs {
     /// The run's name in the console [default: the pipeline name].
     #[arg(long, value_name = "NAME")]
     display_name: Option<String>,
+    /// The run's ID, the last part of its resource name [default: the pipeline name and
+    /// the UTC time, as the Python SDK makes it].
+    #[arg(long, value_name = "ID")]
+    job_id: Option<String>,
 }
 
 /// Runs `submit`: checks the command line, builds the request and sends it. Prints the job's
@@ -64,6 +68,7 @@ pub(crate) fn submit(args: SubmitArgs, container: &Container) -> Result<(), Erro
             labels: &args.labels,
             no_cache: args.no_cache,
             display_name: args.display_name.as_deref(),
+            job_id: args.job_id.as_deref(),
         },
         container,
         std::env::var_os(ENDPOINT_ENV).as_deref(),

@@ -38,6 +38,7 @@ pub(crate) struct Options<'a> {
     pub(crate) labels: &'a [String],
     pub(crate) no_cache: bool,
     pub(crate) display_name: Option<&'a str>,
+    pub(crate) job_id: Option<&'a str>,
 }
 
 /// A checked `pipelineJobs.create` request.
@@ -124,7 +125,19 @@ pub(crate) fn build(
         body.insert("serviceAccount".into(), json!(account));
     }
 
-    let job_id = job_id(&graph.name, now);
+    let job_id = match options.job_id {
+        Some(id) if is_job_id(id) && id.starts_with(|c: char| c.is_ascii_lowercase()) => {
+            id.to_owned()
+        }
+        Some(id) => {
+            return Err(Error::Usage(format!(
+                "invalid --job-id `{}`: expected 1 to {MAX_JOB_ID_CHARS} lowercase letters, \
+                 digits and `-`, starting with a letter",
+                shown(id)
+            )))
+        }
+        None => job_id(&graph.name, now),
+    };
     let url = format!(
         "{endpoint}/v1/projects/{}/locations/{}/pipelineJobs?pipelineJobId={job_id}",
         options.project, options.region
