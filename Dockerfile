@@ -5,6 +5,10 @@
 #   docker build --build-arg BINARY=<binary> --tag <image>:<tag> .
 #
 # BINARY is the name of the `[[bin]]` target; PACKAGE, when the package has another name.
+# CARGO_FLAGS selects features: the example keeps `submit`, which only runs on a developer's
+# machine, behind its default feature, so the image's binary leaves out its 3 MB of HTTP and
+# TLS code (docs/deploy.md). Pass `--build-arg CARGO_FLAGS=` if your crate needs its default
+# features in the image.
 #
 # No ENTRYPOINT and no CMD, on purpose: every spec that `<binary> spec` and `<binary> compile`
 # emit starts its command with /usr/local/bin/<binary>. Vertex AI Pipelines and Kubernetes
@@ -33,16 +37,17 @@ RUN cargo chef prepare --recipe-path recipe.json
 # stay dynamic. `relocation-model=static` makes a fixed-address executable instead of a
 # static PIE, which would apply about 16,000 relocations at every start, over half the
 # instructions of a task start; the cost is no address randomization of the binary itself.
-# Cook and build use the same RUSTFLAGS so that the cached layer is reused.
+# Cook and build use the same RUSTFLAGS and CARGO_FLAGS so that the cached layer is reused.
 FROM chef AS builder
 ARG BINARY
 ARG PACKAGE=${BINARY}
 ARG TARGET=x86_64-unknown-linux-gnu
+ARG CARGO_FLAGS=--no-default-features
 ENV RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static"
 COPY --from=planner /build/recipe.json recipe.json
-RUN cargo chef cook --release --locked --target ${TARGET} --recipe-path recipe.json
+RUN cargo chef cook --release --locked --target ${TARGET} ${CARGO_FLAGS} --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked --target ${TARGET} -p ${PACKAGE} --bin ${BINARY} \
+RUN cargo build --release --locked --target ${TARGET} ${CARGO_FLAGS} -p ${PACKAGE} --bin ${BINARY} \
     && mkdir /out /out/tmp \
     && cp target/${TARGET}/release/${BINARY} /out/${BINARY}
 

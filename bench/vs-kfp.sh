@@ -45,8 +45,9 @@ release=${CARGO_TARGET_DIR:-target}/$target/release
 static() {
     RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" cargo build --release --quiet --target "$target" "$@"
 }
+# Without `submit`, as the image's binary is built.
 echo "building the static vertex-bench binary" >&2
-static -p vertex-bench
+static -p vertex-bench --no-default-features
 
 image_args=()
 if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
@@ -55,7 +56,7 @@ if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
     image_args=(--image penguins:latest --penguins-bin "$release/penguins")
 else
     echo "docker is not available: the image size is not measured" >&2
-    static -p penguins
+    static -p penguins --no-default-features
     image_args=(--penguins-bin "$release/penguins")
 fi
 

@@ -39,11 +39,19 @@ enum Command {
     /// Run a whole pipeline on this machine, each task as a child process.
     Run(RunArgs),
     /// Create a run of a pipeline on Vertex AI Pipelines, through its REST API.
+    #[cfg(feature = "submit")]
     Submit {
         #[command(flatten)]
         args: crate::submit::SubmitArgs,
         #[command(flatten)]
         container: ContainerArgs,
+    },
+    /// Kept without the `submit` feature so that the command says what is missing.
+    #[cfg(not(feature = "submit"))]
+    #[command(hide = true)]
+    Submit {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
     },
 }
 
@@ -316,6 +324,13 @@ impl Cli {
                 let jobs = args.jobs.map(usize::from);
                 runner::run(&graph, &params, &args.root, jobs, !args.no_cache)
             }
+            #[cfg(not(feature = "submit"))]
+            Command::Submit { .. } => Err(Error::Usage(
+                "submit is not in this binary: it was built without the `submit` feature of \
+                 vertex-runtime, as image binaries are; run submit from a build with that feature"
+                    .to_owned(),
+            )),
+            #[cfg(feature = "submit")]
             Command::Submit { args, container } => {
                 // The default image names a local build, which Vertex AI cannot pull.
                 if container.image.is_none() {

@@ -44,6 +44,11 @@
 //! - `BIN submit line-count --project P --region R --pipeline-root gs://BUCKET/PATH`: a run
 //!   on Vertex AI Pipelines (see `docs/deploy.md`).
 //!
+//! # Features
+//!
+//! - `submit` (default): the `submit` command, with its HTTP, TLS and credential code. An
+//!   image's binary can leave it out to be about 3 MB smaller; `docs/deploy.md` shows how.
+//!
 //! # Inputs
 //!
 //! | Rust type | KFP input |
@@ -108,6 +113,7 @@ pub mod registry;
 mod runner;
 pub mod settings;
 pub mod spec;
+#[cfg(feature = "submit")]
 mod submit;
 
 use std::process::ExitCode;

@@ -28,6 +28,54 @@ fn static_binary_links_nothing_at_run_time() {
     assert!(elf.libraries.is_empty(), "DT_NEEDED: {:?}", elf.libraries);
 }
 
+/// The image's binary is built without the example's default `submit` feature, so it
+/// names the missing feature instead of calling the Vertex AI API.
+#[test]
+fn image_binary_leaves_out_submit() {
+    let binary = static_binary();
+    let output = Command::new(&binary)
+        .args([
+            "submit",
+            "penguins",
+            "--project",
+            "p",
+            "--region",
+            "us-central1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("built without the `submit` feature of vertex-runtime"),
+        "{stderr}"
+    );
+    let help = Command::new(&binary).arg("--help").output().unwrap();
+    assert_success(&help, "--help");
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(!help.contains("submit"), "{help}");
+}
+
+/// Leaving `submit` out changes no spec: the image's binary and the test build, which has
+/// the default features, compile the same pipeline and emit the same components.
+#[test]
+fn image_binary_emits_the_same_specs() {
+    let emit = |binary: &Path, args: &[&str]| {
+        let output = Command::new(binary).args(args).output().unwrap();
+        assert_success(&output, &args.join(" "));
+        output.stdout
+    };
+    let image = static_binary();
+    let host = Path::new(env!("CARGO_BIN_EXE_penguins"));
+    let components = components(&image);
+    assert_eq!(components, self::components(host));
+    let mut commands = vec![vec!["compile", "penguins"]];
+    commands.extend(components.iter().map(|name| vec!["spec", name.as_str()]));
+    for args in commands {
+        assert!(emit(&image, &args) == emit(host, &args), "{args:?} differ");
+    }
+}
+
 /// Runs `command` inside `root`: with chroot(8) as root, else in a user namespace whose
 /// root maps to the caller, which unprivileged users may create where the kernel allows it.
 fn in_root(root: &Path, command: &[&str]) -> Command {
