@@ -292,7 +292,7 @@ fn kfp_local_orchestrator_reports_failure() {
     let error = harness_raw(&args).unwrap_err();
     assert!(error.contains("FAILURE"), "{error}");
     assert!(
-        error.contains("input `a`: integer 1e+20 is written as a float of ±2^52 or more"),
+        error.contains("input `a`: integer 1e+20 is out of range for `i64`"),
         "{error}"
     );
 }

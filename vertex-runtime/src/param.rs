@@ -208,29 +208,68 @@ impl Parameter for bool {
     }
 }
 
+/// A whole number as decoding reads it.
+enum Whole {
+    /// An integer, exact.
+    Exact(i128),
+    /// A whole double of ±2^52 or more: a number written with a fraction or an exponent, or
+    /// an integer beyond 64 bits, which serde_json reads as a double. Neither the written
+    /// integer nor whether it had a fraction can be told from it.
+    Double(f64),
+}
+
 /// Reads a whole number that may be written as an integer (`5`) or a float (`5.0`).
-fn decode_whole(value: &Value) -> Result<i128, ValueError> {
+fn decode_whole(value: &Value) -> Result<Whole, ValueError> {
     let Value::Number(number) = value else {
         return Err(ValueError::expected("an integer", value));
     };
     if let Some(int) = number.as_i64() {
-        return Ok(int.into());
+        return Ok(Whole::Exact(int.into()));
     }
     if let Some(uint) = number.as_u64() {
-        return Ok(uint.into());
+        return Ok(Whole::Exact(uint.into()));
     }
     let float = number.as_f64().unwrap_or(f64::NAN);
     if float.fract() != 0.0 || !float.is_finite() {
         return Err(ValueError::expected("an integer", value));
     }
     if float.abs() >= MIN_FLOAT_WITHOUT_FRACTION {
-        return Err(ValueError::new(format!(
-            "integer {value} is written as a float of ±2^52 or more, where a float cannot \
-             carry every integer or any fraction; write it without a fraction or exponent"
-        )));
+        return Ok(Whole::Double(float));
     }
     // The float is whole and below 2^52, so the conversion is exact.
-    Ok(float as i128)
+    Ok(Whole::Exact(float as i128))
+}
+
+fn out_of_range(
+    shown: impl fmt::Display,
+    int: &str,
+    min: impl fmt::Display,
+    max: impl fmt::Display,
+) -> ValueError {
+    ValueError::new(format!(
+        "integer {shown} is out of range for `{int}` ({min} to {max})"
+    ))
+}
+
+/// Whether a [`Whole::Double`] lies beyond the range of an integer type of `bits` bits by
+/// more than rounding explains. A double at a bound may come from an integer in range.
+fn beyond_range(float: f64, bits: u32, signed: bool) -> bool {
+    let bits = i32::try_from(bits).unwrap_or(i32::MAX);
+    let (low, high) = if signed {
+        let half = 2f64.powi(bits - 1);
+        (-half, half)
+    } else {
+        (0.0, 2f64.powi(bits))
+    };
+    float < low || float > high
+}
+
+/// The error for a [`Whole::Double`] in range: the integer written cannot be known.
+fn inexact(value: &Value) -> ValueError {
+    ValueError::new(format!(
+        "integer {value} is read as a double of ±2^52 or more, which cannot carry every \
+         integer or any fraction: write it with digits only, within the 64-bit range"
+    ))
 }
 
 macro_rules! integer_parameters {
@@ -239,15 +278,19 @@ macro_rules! integer_parameters {
             const TYPE: ParameterType = ParameterType::NumberInteger;
 
             fn decode(value: &Value) -> Result<Self, ValueError> {
-                let whole = decode_whole(value)?;
-                <$int>::try_from(whole).map_err(|_| {
-                    ValueError::new(format!(
-                        "integer {whole} is out of range for `{}` ({} to {})",
-                        stringify!($int),
-                        <$int>::MIN,
-                        <$int>::MAX
-                    ))
-                })
+                let name = stringify!($int);
+                let whole = match decode_whole(value)? {
+                    Whole::Exact(whole) => whole,
+                    Whole::Double(float) => {
+                        return Err(if beyond_range(float, <$int>::BITS, <$int>::MIN != 0) {
+                            out_of_range(value, name, <$int>::MIN, <$int>::MAX)
+                        } else {
+                            inexact(value)
+                        });
+                    }
+                };
+                <$int>::try_from(whole)
+                    .map_err(|_| out_of_range(whole, name, <$int>::MIN, <$int>::MAX))
             }
 
             fn encode(&self) -> Result<Value, ValueError> {
@@ -654,10 +697,37 @@ mod tests {
         assert_eq!(i64::decode(&json!(i64::MIN)), Ok(i64::MIN));
     }
 
+    /// serde_json reads an integer beyond 64 bits as a double, so a double near a bound may
+    /// come from an integer in range, while one past it by more than rounding is not.
+    #[test]
+    fn integer_beyond_64_bits_rejected_by_range() {
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let error = u64::decode(&parse("18446744073709551616")).unwrap_err();
+        assert!(error.to_string().contains("read as a double"), "{error}");
+        let error = u64::decode(&parse("18446744073709551617000")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "integer 1.8446744073709552e+22 is out of range for `u64` (0 to 18446744073709551615)"
+        );
+        let error = i64::decode(&json!(1e20)).unwrap_err().to_string();
+        assert!(error.contains("out of range for `i64`"), "{error}");
+        let error = i64::decode(&json!(-1e19)).unwrap_err().to_string();
+        assert!(error.contains("out of range for `i64`"), "{error}");
+        let error = u128::decode(&parse("340282366920938463463374607431768211455")).unwrap_err();
+        assert!(error.to_string().contains("read as a double"), "{error}");
+        let error = i128::decode(&json!(1e300)).unwrap_err().to_string();
+        assert!(error.contains("out of range for `i128`"), "{error}");
+        let error = u8::decode(&json!(1e16)).unwrap_err().to_string();
+        assert!(error.contains("out of range for `u8`"), "{error}");
+    }
+
     #[test]
     fn integer_float_beyond_two_pow_53_rejected() {
         let error = i64::decode(&json!(1e17)).unwrap_err().to_string();
-        assert!(error.contains("a float of ±2^52 or more"), "{error}");
+        assert!(
+            error.contains("read as a double of ±2^52 or more"),
+            "{error}"
+        );
         assert!(i64::decode(&json!(9_007_199_254_740_992.0)).is_err());
         assert!(i64::decode(&json!(4_503_599_627_370_496.0)).is_err());
         assert_eq!(
