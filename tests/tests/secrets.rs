@@ -149,6 +149,11 @@ fn runner_logs_hold_no_secret() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", printed(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("  token-in-arguments.Output = false\n"),
+        "the task's arguments carry the token: {stdout}"
+    );
     let printed = printed(&output);
     assert!(!printed.contains(TOKEN), "{printed}");
     assert!(!printed.contains("env-secret-value-42"), "{printed}");
@@ -202,6 +207,23 @@ fn mistyped_param_name_hides_value() {
     assert_eq!(
         stderr,
         "error: invalid --param: pipeline `vault` has no parameter `Token`; its parameters: token, pin\n"
+    );
+}
+
+/// Without `=`, the text may be a secret with a mistyped separator, so a pipeline with
+/// secret parameters does not repeat it.
+#[test]
+fn param_without_separator_hides_text() {
+    let output = Command::new(BIN)
+        .args(["run", "vault", "--param", &format!("token:{TOKEN}")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: invalid --param (not shown, because the pipeline has secret parameters): \
+         expected NAME=VALUE\n"
     );
 }
 

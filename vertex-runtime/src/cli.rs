@@ -422,9 +422,14 @@ pub(crate) fn parse_params(
 ) -> Result<BTreeMap<String, Value>, Error> {
     let mut values = BTreeMap::new();
     for param in params {
-        let shown = shorten(param);
         let (name, text) = param.split_once('=').ok_or_else(|| {
-            Error::Usage(format!("invalid --param `{shown}`: expected NAME=VALUE"))
+            // Without `=` the text may be a secret value with a mistyped separator.
+            let shown = if graph.secret_inputs.is_empty() {
+                format!("`{}`", shorten(param))
+            } else {
+                "(not shown, because the pipeline has secret parameters)".to_owned()
+            };
+            Error::Usage(format!("invalid --param {shown}: expected NAME=VALUE"))
         })?;
         let input = graph
             .inputs
@@ -450,7 +455,8 @@ pub(crate) fn parse_params(
             })?;
         let parameter_type = parameter_type(input.kind).ok_or_else(|| {
             Error::Usage(format!(
-                "invalid --param `{shown}`: `{name}` is an artifact input"
+                "invalid --param `{}`: `{name}` is an artifact input",
+                shorten(param)
             ))
         })?;
         let value = parse_text_value(parameter_type, text)

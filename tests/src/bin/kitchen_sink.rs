@@ -705,12 +705,24 @@ fn unlock(#[secret] token: String, #[secret] pin: u32) -> anyhow::Result<bool> {
     Ok(pin.is_multiple_of(2))
 }
 
-/// Passes secret pipeline parameters to `unlock`, with an environment variable on the task.
+/// Returns whether the token is in this process's arguments, which other local users can
+/// read in /proc/PID/cmdline.
+#[vertex_component]
+fn token_in_arguments(#[secret] token: String) -> bool {
+    std::env::args().any(|argument| argument.contains(&token))
+}
+
+/// Passes secret pipeline parameters to `unlock`, with an environment variable on the task,
+/// and the token to `token-in-arguments`.
 #[vertex_pipeline]
 fn vault(p: &Pipeline, #[secret] token: ParamRef<String>, #[secret] pin: ParamRef<u32>) {
+    let exposed = p.task(token_in_arguments {
+        token: token.clone(),
+    });
     let unlocked = p.task(unlock { token, pin });
     unlocked.set_env_variable("API_KEY", "env-secret-value-42");
     p.output("unlocked", &unlocked.output);
+    p.output("token_in_arguments", &exposed.output);
 }
 
 /// Starts a thread that panics and, without joining it, waits until it has ended.

@@ -883,10 +883,6 @@ fn write_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .write_all(contents)
 }
 
-/// Executor inputs above this size go through a file, because Linux limits one argument
-/// to 128 KiB.
-const MAX_ARGUMENT_BYTES: usize = 100_000;
-
 /// Everything needed to start, and restart, the process of one task.
 struct Launch {
     executable: PathBuf,
@@ -930,12 +926,12 @@ impl Launch {
             .map_err(|error| format!("cannot write `{}`: {error}", input_path.display()))?;
         let output_file = PathBuf::from(&input.outputs.output_file);
         let control = Arc::new(Control::default());
-        let first = self.spawn(&json)?;
+        let first = self.spawn()?;
         control.pid.store(first.id(), Ordering::SeqCst);
         let shared = Arc::clone(&control);
         std::thread::spawn(move || {
             let started = Instant::now();
-            let result = self.wait_with_retries(first, &json, &output_file, &shared);
+            let result = self.wait_with_retries(first, &output_file, &shared);
             let _ = sender.send(Event::Finished(Finished {
                 index: self.index,
                 duration: started.elapsed(),
@@ -945,7 +941,7 @@ impl Launch {
         Ok(control)
     }
 
-    fn spawn(&self, json: &str) -> Result<std::process::Child, String> {
+    fn spawn(&self) -> Result<std::process::Child, String> {
         let log_path = self.log_path();
         let log = File::options()
             .append(true)
@@ -954,11 +950,10 @@ impl Launch {
         let log_for_stderr = log.try_clone().map_err(|error| error.to_string())?;
         let mut command = Command::new(&self.executable);
         command.args(["exec", self.component]);
-        if json.len() > MAX_ARGUMENT_BYTES {
-            command.arg("--executor-input-file").arg(self.input_path());
-        } else {
-            command.args(["--executor-input", json]);
-        }
+        // The file, not the argument that KFP passes: any local user can read a process's
+        // arguments in /proc/PID/cmdline, and they may hold secret values. Linux also limits
+        // one argument to 128 KiB.
+        command.arg("--executor-input-file").arg(self.input_path());
         // SAFETY: the closure runs in the child between fork and exec, and calls only
         // prctl(2), which is async-signal-safe.
         unsafe {
@@ -988,7 +983,6 @@ impl Launch {
     fn wait_with_retries(
         &self,
         mut child: std::process::Child,
-        json: &str,
         output_file: &Path,
         control: &Control,
     ) -> Result<ExecutorOutput, String> {
@@ -1035,7 +1029,7 @@ impl Launch {
             if control.cancelled.load(Ordering::SeqCst) {
                 return Err(failure);
             }
-            child = self.spawn(json)?;
+            child = self.spawn()?;
             control.pid.store(child.id(), Ordering::SeqCst);
             // An interrupt between the check above and the store would miss this process.
             if control.cancelled.load(Ordering::SeqCst) {

@@ -419,7 +419,15 @@ fn check_endpoint(value: &OsStr) -> Result<String, Error> {
             "expected SCHEME://HOST[:PORT], without a path",
         ));
     }
-    let loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+    // An IP address, not a name: a name such as `127.0.0.1.nip.io` resolves anywhere.
+    let address = host
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'));
+    let loopback = host == "localhost"
+        || address
+            .unwrap_or(host)
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     match scheme {
         "https" => Ok(trimmed.to_owned()),
         "http" if loopback => Ok(trimmed.to_owned()),
@@ -640,6 +648,13 @@ mod tests {
         );
         assert_eq!(check("https://example.com").unwrap(), "https://example.com");
         assert!(check("http://example.com").is_err());
+        assert_eq!(check("http://[::1]:80").unwrap(), "http://[::1]:80");
+        assert_eq!(check("http://127.8.9.10").unwrap(), "http://127.8.9.10");
+        assert_eq!(check("http://localhost:1").unwrap(), "http://localhost:1");
+        for name in ["http://127.0.0.1.nip.io", "http://127.example.com:8080"] {
+            let error = check(name).unwrap_err().to_string();
+            assert!(error.contains("only for a loopback host"), "{error}");
+        }
         assert!(check("https://example.com/path").is_err());
         assert!(check("ftp://127.0.0.1").is_err());
         assert!(check("127.0.0.1:80").is_err());
