@@ -50,6 +50,7 @@ CLIENT_EMAIL = "submitter@stand-in-project.iam.gserviceaccount.com"
 ACCESS_TOKEN = "stand-in-token-" + base64.urlsafe_b64encode(os.urandom(12)).decode()
 PROJECT_NUMBER = "123456789012"
 REJECTED_DISPLAY_NAME = "reject-me"
+FORGED_NAME_DISPLAY_NAME = "forge-name"
 JOB_PATH = re.compile(r"^/v1/projects/([^/]+)/locations/([^/]+)/pipelineJobs$")
 JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 BODY_KEYS = {"displayName", "pipelineSpec", "runtimeConfig", "labels", "serviceAccount"}
@@ -226,6 +227,9 @@ class Handler(BaseHTTPRequestHandler):
                 }
             }
         name = f"projects/{PROJECT_NUMBER}/locations/{region}/pipelineJobs/{job_id}"
+        if body.get("displayName") == FORGED_NAME_DISPLAY_NAME:
+            # A name that would print a second line, in color, on the caller's terminal.
+            name += "\n\x1b[31mFORGED LINE\x1b[0m"
         return 200, {
             "name": name,
             "displayName": body["displayName"],

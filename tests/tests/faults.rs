@@ -151,6 +151,28 @@ fn executor_output_on_full_file_system() {
     assert!(written > TMPFS_BYTES as u64, "{written} bytes");
 }
 
+/// `spec --all` writes 24 files, over 64 KiB in tmpfs pages. It writes them all before
+/// renaming any, so the failure leaves no spec and no temporary file, and an earlier set
+/// stays whole.
+#[test]
+fn spec_set_on_full_file_system() {
+    let tmpfs = Tmpfs::mount();
+    let specs = tmpfs.path.join("specs");
+    std::fs::create_dir(&specs).unwrap();
+    std::fs::write(specs.join("add.yaml"), "earlier\n").unwrap();
+    let output = Command::new(BIN)
+        .args(["spec", "--all", "--out-dir"])
+        .arg(&specs)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(tree(&tmpfs.path), ["specs/", "specs/add.yaml"]);
+    let kept = std::fs::read_to_string(specs.join("add.yaml")).unwrap();
+    assert_eq!(kept, "earlier\n");
+}
+
 /// `Output::write` of 200,000 bytes to the 64 KiB tmpfs fails, and the component returns
 /// that error.
 #[test]

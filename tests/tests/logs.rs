@@ -228,6 +228,8 @@ fn sigterm_logs_json_error() {
         "component `sleepy` stopped by SIGTERM; no outputs were written"
     );
     assert_eq!(entries[0]["severity"], "ERROR");
+    assert_eq!(entries[0]["kind"], "signal");
+    assert_eq!(entries[0]["exitCode"], 143);
     assert_eq!(entries[0]["span"]["run_name"], "run-1");
     assert!(!output_file.exists());
 }
@@ -359,4 +361,28 @@ fn fingerprint_of(component: &str) -> String {
     lines.next().expect("a --fingerprint argument");
     let line = lines.next().expect("the fingerprint");
     line.trim().trim_start_matches("- ").to_owned()
+}
+
+/// When standard output is what failed, the ERROR entry goes to standard error instead of
+/// being lost with it.
+#[test]
+fn error_entry_survives_full_stdout() {
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = Command::new(BIN)
+        .arg("list")
+        .env("VERTEX_LOG_FORMAT", "json")
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let entry: Value = serde_json::from_str(stderr.trim_end()).unwrap();
+    assert_eq!(entry["severity"], "ERROR");
+    assert_eq!(entry["exitCode"], 7);
+    let message = entry["message"].as_str().unwrap();
+    assert!(message.contains("No space left on device"), "{message}");
 }

@@ -620,6 +620,30 @@ fn api_error_is_printed_with_its_status_and_message() {
     stand_in.token_then_create();
 }
 
+/// A resource name with control characters in the answer is not printed, so that the
+/// answer cannot forge lines or colors on the terminal.
+#[test]
+fn answer_with_forged_name_rejected() {
+    let stand_in = StandIn::start();
+    let args = submit_args(
+        "arithmetic",
+        &["--param", "b=1", "--display-name", "forge-name"],
+    );
+    let outcome = stand_in.run(&args);
+    assert_eq!(outcome.code, 10, "{outcome:?}");
+    assert_eq!(outcome.stdout, "");
+    assert!(
+        outcome
+            .stderr
+            .starts_with("error: Vertex AI answered HTTP 200 OK without the job's resource name"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains('\u{1b}'), "{:?}", outcome.stderr);
+    assert_eq!(outcome.stderr.lines().count(), 1, "{:?}", outcome.stderr);
+    stand_in.token_then_create();
+}
+
 #[test]
 fn network_failure_names_the_endpoint() {
     let stand_in = StandIn::start();

@@ -297,6 +297,34 @@ impl<A: ArtifactType> fmt::Debug for Output<A> {
 
 /// Writes a file through a temporary sibling and a rename, creating parent directories.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    stage(path, contents)?.commit()
+}
+
+/// A file written in full beside its destination, waiting to be renamed over it. Dropping
+/// it removes the temporary file.
+#[must_use]
+pub(crate) struct Staged {
+    /// `None` when the destination was written in place.
+    file: Option<tempfile::NamedTempFile>,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// Renames the temporary file over the destination.
+    pub(crate) fn commit(self) -> std::io::Result<()> {
+        match self.file {
+            Some(file) => file
+                .persist(&self.path)
+                .map(drop)
+                .map_err(|error| error.error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Writes `contents` to a temporary sibling of `path`, creating parent directories, for
+/// [`Staged::commit`] to rename into place.
+pub(crate) fn stage(path: &Path, contents: &[u8]) -> std::io::Result<Staged> {
     // A symbolic link keeps pointing where it did: the file it names is replaced instead.
     let path = match std::fs::symlink_metadata(path) {
         Ok(metadata) if metadata.file_type().is_symlink() => std::fs::canonicalize(path)?,
@@ -311,10 +339,11 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
         }
         // A device, pipe or socket is written in place; renaming over it would replace it.
         Ok(metadata) if !metadata.is_file() => {
-            return std::fs::OpenOptions::new()
+            std::fs::OpenOptions::new()
                 .write(true)
                 .open(&path)?
-                .write_all(contents);
+                .write_all(contents)?;
+            return Ok(Staged { file: None, path });
         }
         _ => {}
     }
@@ -334,8 +363,10 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
     // Written through the inner `File`: tempfile's own `Write` adds the temporary file's
     // path to errors, and that file is gone by the time the error is read.
     file.as_file_mut().write_all(contents)?;
-    file.persist(&path).map_err(|error| error.error)?;
-    Ok(())
+    Ok(Staged {
+        file: Some(file),
+        path,
+    })
 }
 
 impl Output<Metrics> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use crate::artifact::write_atomically;
+use crate::artifact::{stage, write_atomically};
 use crate::dispatch::{ExecRequest, ExecutorInputSource, TaskLabels};
 use crate::error::Error;
 use crate::param::parse_text_value;
@@ -59,7 +59,7 @@ enum Command {
 struct ContainerArgs {
     /// Container image that contains this binary, as NAME:TAG, NAME@sha256:DIGEST or
     /// NAME:TAG@sha256:DIGEST, where NAME may start with HOST[:PORT]/
-    /// [default: <binary name>:latest].
+    /// [default: <binary name>:latest, except for submit, which requires it].
     #[arg(long, env = "VERTEX_IMAGE")]
     image: Option<String>,
     /// Path of this binary inside the image [default: /usr/local/bin/<binary name>].
@@ -385,9 +385,19 @@ fn spec(args: SpecArgs) -> Result<(), Error> {
         let entry = registry::component(&name)?;
         return print(&spec::component_yaml(entry, &container)?);
     };
+    let cannot_write =
+        |path: &Path, error| Error::Output(format!("cannot write `{}`: {error}", path.display()));
+    let mut staged = Vec::with_capacity(COMPONENTS.len());
     for entry in COMPONENTS.iter() {
         let path = out_dir.join(format!("{}.yaml", entry.name));
-        write_file(&path, &spec::component_yaml(entry, &container)?)?;
+        let yaml = spec::component_yaml(entry, &container)?;
+        let file = stage(&path, yaml.as_bytes()).map_err(|error| cannot_write(&path, error))?;
+        staged.push((file, path));
+    }
+    // Renamed only once every file is written, so that a failure such as a full disk leaves
+    // the folder's files as they were.
+    for (file, path) in staged {
+        file.commit().map_err(|error| cannot_write(&path, error))?;
     }
     Ok(())
 }

@@ -215,7 +215,8 @@ fn exit_on_termination(
                 })
             }
             LogFormat::Json => {
-                let prefix = json_line_prefix(&message, component, labels);
+                let prefix =
+                    json_line_prefix(&message, signal_exit_code(signal), component, labels);
                 Box::new(move || {
                     // SAFETY: the writer calls only async-signal-safe functions, as does
                     // _exit(2), and `prefix` is only read.
@@ -238,9 +239,15 @@ fn exit_on_termination(
 
 /// Returns an ERROR log entry, shaped as the JSON log lines are, without its closing brace
 /// and with a trailing comma, for the timestamp to follow.
-fn json_line_prefix(message: &str, component: &str, labels: &TaskLabels) -> String {
+fn json_line_prefix(message: &str, exit_code: i32, component: &str, labels: &TaskLabels) -> String {
     let span = logging::task_span(component, labels);
-    let entry = serde_json::json!({"severity": "ERROR", "message": message, "span": span});
+    let entry = serde_json::json!({
+        "severity": "ERROR",
+        "message": message,
+        "kind": "signal",
+        "exitCode": exit_code,
+        "span": span,
+    });
     let mut text = entry.to_string();
     text.pop();
     text.push(',');

@@ -275,8 +275,13 @@ fn report_task(error: &Error, task: Option<(&str, &TaskLabels)>) -> ExitCode {
         LogFormat::Json => {
             let line = logging::error_entry(&message, error, task);
             let mut stdout = std::io::stdout().lock();
-            let _ = std::io::Write::write_all(&mut stdout, line.as_bytes())
+            let written = std::io::Write::write_all(&mut stdout, line.as_bytes())
                 .and_then(|()| std::io::Write::flush(&mut stdout));
+            // Standard output may be what failed, as with a full disk; the entry then goes to
+            // standard error, where Cloud Logging files it at ERROR too.
+            if written.is_err() {
+                eprint!("{line}");
+            }
         }
     }
     ExitCode::from(error)

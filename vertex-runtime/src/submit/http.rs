@@ -29,6 +29,16 @@ const MAX_RESPONSE_BYTES: usize = 64 << 20;
 const LOGIN_HINT: &str = "run `gcloud auth application-default login`, or set \
     GOOGLE_APPLICATION_CREDENTIALS to the key file of a service account";
 
+/// Whether `name` looks like a PipelineJob's resource name. Only these characters are
+/// printed, so that an answer cannot write control characters to the terminal.
+fn is_job_name(name: &str) -> bool {
+    name.starts_with("projects/")
+        && name.contains("/pipelineJobs/")
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'-' | b'_' | b'.'))
+}
+
 /// Creates the job and returns its resource name, from the API's answer.
 pub(super) async fn create(job: &Job) -> Result<String, Error> {
     let token = access_token().await?;
@@ -80,7 +90,7 @@ pub(super) async fn create(job: &Job) -> Result<String, Error> {
     let name = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|answer| answer.get("name")?.as_str().map(str::to_owned))
-        .filter(|name| name.starts_with("projects/") && name.contains("/pipelineJobs/"));
+        .filter(|name| is_job_name(name));
     name.ok_or_else(|| {
         Error::Api(format!(
             "Vertex AI answered HTTP {} without the job's resource name: {}",

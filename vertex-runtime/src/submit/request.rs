@@ -342,6 +342,21 @@ fn check_pipeline_root(root: &str) -> Result<(), Error> {
              digit",
         ));
     }
+    // Cloud Storage's other naming rules; it gives no full list of the misspellings of
+    // "google" it rejects, so only the one it names is checked.
+    if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(invalid(
+            "a bucket name cannot be an IP address in dotted-decimal notation",
+        ));
+    }
+    if bucket.starts_with("goog") {
+        return Err(invalid("a bucket name cannot start with `goog`"));
+    }
+    if bucket.contains("google") || bucket.contains("g00gle") {
+        return Err(invalid(
+            "a bucket name cannot contain `google` or a close misspelling of it",
+        ));
+    }
     if path.chars().any(char::is_control) {
         return Err(invalid("the path holds a control character"));
     }
@@ -630,6 +645,10 @@ mod tests {
             "s3://bucket/x",
             "gs://",
             "gs://ab/x",
+            "gs://192.168.1.1/x",
+            "gs://goog-bucket/x",
+            "gs://my-google-bucket/x",
+            "gs://my-g00gle-bucket/x",
             "gs://Bucket/x",
             "gs://-ab/x",
             "gs://b\u{0}c/x",
