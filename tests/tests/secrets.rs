@@ -227,6 +227,53 @@ fn param_without_separator_hides_text() {
     );
 }
 
+/// `--param-env` takes a value from an environment variable, so that the secret is not in
+/// the runner's own arguments either.
+#[test]
+fn param_env_reads_the_variable() {
+    let root = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["run", "vault", "--param-env", "token=VAULT_TOKEN"])
+        .args(["--param-env", "pin=VAULT_PIN", "--root"])
+        .arg(root.path())
+        .env("VAULT_TOKEN", TOKEN)
+        .env("VAULT_PIN", "8")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", printed(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("  unlocked = true\n"), "{stdout}");
+    assert!(!stdout.contains(TOKEN), "{stdout}");
+}
+
+#[test]
+fn param_env_errors_name_the_variable() {
+    for (spec, expected) in [
+        (
+            "token=VAULT_UNSET",
+            "error: invalid --param-env `token=VAULT_UNSET`: the environment variable \
+             `VAULT_UNSET` is not set\n",
+        ),
+        (
+            "token",
+            "error: invalid --param-env `token`: expected NAME=VARIABLE\n",
+        ),
+        (
+            "=VAULT_PIN",
+            "error: invalid --param-env `=VAULT_PIN`: expected NAME=VARIABLE\n",
+        ),
+    ] {
+        let output = Command::new(BIN)
+            .args(["run", "vault", "--param-env", spec, "--param", "pin=2"])
+            .env_remove("VAULT_UNSET")
+            .env("VAULT_PIN", "2")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{spec}");
+        assert_eq!(String::from_utf8(output.stderr).unwrap(), expected);
+    }
+}
+
 #[test]
 fn cache_folder_private_to_owner() {
     use std::os::unix::fs::PermissionsExt;

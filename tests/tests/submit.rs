@@ -146,15 +146,29 @@ impl StandIn {
     }
 
     fn run_with(&self, args: &[&str], credentials: &Path, endpoint: &str) -> Outcome {
-        self.launch(args, credentials, endpoint, true)
+        self.launch(args, credentials, endpoint, true, &[])
+    }
+
+    /// Runs the binary with `env` added to its environment.
+    fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+        let credentials = self.dir.path().join("credentials.json");
+        self.launch(args, &credentials, &self.url(), true, env)
     }
 
     /// Runs the binary; `trust_ca` makes an HTTPS stand-in's CA the only trusted root.
-    fn launch(&self, args: &[&str], credentials: &Path, endpoint: &str, trust_ca: bool) -> Outcome {
+    fn launch(
+        &self,
+        args: &[&str],
+        credentials: &Path,
+        endpoint: &str,
+        trust_ca: bool,
+        env: &[(&str, &str)],
+    ) -> Outcome {
         let mut command = Command::new(BIN);
         command
             .args(args)
             .env_clear()
+            .envs(env.iter().copied())
             .env("HOME", self.home())
             .env("GOOGLE_APPLICATION_CREDENTIALS", credentials)
             .env("VERTEX_AI_ENDPOINT", endpoint);
@@ -476,6 +490,25 @@ fn secret_values_go_to_the_runtime_config_only() {
     assert!(!body["pipelineSpec"].to_string().contains(token));
     assert!(!outcome.stdout.contains(token) && !outcome.stderr.contains(token));
 
+    // The same values from environment variables, off the command line.
+    let stand_in = StandIn::start();
+    let args = submit_args(
+        "vault",
+        &[
+            "--param-env",
+            "token=VAULT_TOKEN",
+            "--param-env",
+            "pin=VAULT_PIN",
+        ],
+    );
+    let outcome = stand_in.run_with_env(&args, &[("VAULT_TOKEN", token), ("VAULT_PIN", "1234")]);
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    let body = &stand_in.token_then_create()["body"];
+    assert_eq!(
+        body["runtimeConfig"]["parameterValues"],
+        json!({"token": token, "pin": 1234})
+    );
+
     // An invalid secret is rejected without being shown.
     let outcome = stand_in.run(&submit_args(
         "vault",
@@ -769,7 +802,7 @@ fn https_works_and_checks_the_certificate() {
     // request, and nothing reaches the stand-in.
     let credentials = stand_in.dir.path().join("credentials.json");
     let before = stand_in.requests().len();
-    let outcome = stand_in.launch(&args, &credentials, &stand_in.url(), false);
+    let outcome = stand_in.launch(&args, &credentials, &stand_in.url(), false, &[]);
     assert_eq!(outcome.code, 10, "{outcome:?}");
     let (_, error) = split_error(&outcome.stderr);
     assert!(

@@ -226,10 +226,8 @@ struct CompileArgs {
 struct RunArgs {
     /// The pipeline's KFP name.
     pipeline: String,
-    /// Value of a pipeline parameter, as NAME=VALUE (JSON unless the parameter is a
-    /// string); repeatable.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    #[command(flatten)]
+    params: ParamArgs,
     /// Pipeline root: each run writes its artifacts to a new folder under it.
     #[arg(long, default_value = "vertex_outputs")]
     root: PathBuf,
@@ -239,6 +237,56 @@ struct RunArgs {
     /// Run every task, even those whose outputs an earlier run under the same root cached.
     #[arg(long)]
     no_cache: bool,
+}
+
+/// The parameter values of `run` and `submit`.
+#[derive(Debug, Args)]
+pub(crate) struct ParamArgs {
+    /// Value of a pipeline parameter, as NAME=VALUE (JSON unless the parameter is a
+    /// string); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Pipeline parameter whose value is in an environment variable, as NAME=VARIABLE;
+    /// repeatable. Keeps secrets off the command line, which other local users can read.
+    #[arg(long = "param-env", value_name = "NAME=VARIABLE")]
+    from_env: Vec<String>,
+}
+
+impl ParamArgs {
+    /// Parses every value against the pipeline's inputs, as [`parse_params`] does.
+    fn parse(&self, graph: &Graph) -> Result<BTreeMap<String, Value>, Error> {
+        parse_params(graph, &self.texts()?)
+    }
+
+    /// Returns every value as NAME=VALUE, reading those of `--param-env` from the
+    /// environment.
+    pub(crate) fn texts(&self) -> Result<Vec<String>, Error> {
+        let mut texts = self.params.clone();
+        for spec in &self.from_env {
+            let invalid = |rule: &str| {
+                Error::Usage(format!("invalid --param-env `{}`: {rule}", shorten(spec)))
+            };
+            let (name, variable) = spec
+                .split_once('=')
+                .filter(|(name, variable)| !name.is_empty() && !variable.is_empty())
+                .ok_or_else(|| invalid("expected NAME=VARIABLE"))?;
+            let value = match std::env::var(variable) {
+                Ok(value) => value,
+                Err(std::env::VarError::NotPresent) => {
+                    return Err(invalid(&format!(
+                        "the environment variable `{variable}` is not set"
+                    )))
+                }
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(invalid(&format!(
+                        "the environment variable `{variable}` is not valid UTF-8"
+                    )))
+                }
+            };
+            texts.push(format!("{name}={value}"));
+        }
+        Ok(texts)
+    }
 }
 
 fn binary_name() -> String {
@@ -320,7 +368,7 @@ impl Cli {
                 let entry = registry::pipeline(&args.pipeline)?;
                 let pipeline = (entry.build)();
                 let graph = pipeline.graph();
-                let params = parse_params(&graph, &args.params)?;
+                let params = args.params.parse(&graph)?;
                 let jobs = args.jobs.map(usize::from);
                 runner::run(&graph, &params, &args.root, jobs, !args.no_cache)
             }

@@ -31,10 +31,8 @@ pub(crate) struct SubmitArgs {
     /// Where the run writes its artifacts: `gs://BUCKET/PATH`.
     #[arg(long, value_name = "gs://BUCKET/PATH")]
     pipeline_root: String,
-    /// Value of a pipeline parameter, as NAME=VALUE (JSON unless the parameter is a
-    /// string); repeatable.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    #[command(flatten)]
+    params: crate::cli::ParamArgs,
     /// Service account (e-mail) the tasks run as [default: the project's Compute Engine
     /// default service account].
     #[arg(long, value_name = "EMAIL")]
@@ -63,7 +61,7 @@ pub(crate) fn submit(args: SubmitArgs, container: &Container) -> Result<(), Erro
             project: &args.project,
             region: &args.region,
             pipeline_root: &args.pipeline_root,
-            params: &args.params,
+            params: &args.params.texts()?,
             service_account: args.service_account.as_deref(),
             labels: &args.labels,
             no_cache: args.no_cache,
