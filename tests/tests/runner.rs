@@ -19,6 +19,26 @@ fn run(args: &[&str]) -> (i32, String, String) {
     (status.code().unwrap_or(-1), text(stdout), text(stderr))
 }
 
+/// The first line counts the tasks known before the run and the loops whose tasks are
+/// copied per item later.
+#[test]
+fn start_line_counts_tasks_and_loops() {
+    for (pipeline, params, counted) in [
+        ("arithmetic", &["--param", "b=3"][..], ": 3 tasks, up to "),
+        ("loops", &[][..], ": 2 tasks and those of 2 loops, up to "),
+        ("fan", &[][..], ": 2 tasks and those of 1 loop, up to "),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let root_arg = root.path().to_str().unwrap();
+        let mut args = vec!["run", pipeline, "--root", root_arg];
+        args.extend(params);
+        let (code, _, stderr) = run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.contains(counted), "{pipeline}: {first}");
+    }
+}
+
 #[test]
 fn arithmetic_pipeline_runs() {
     let root = tempfile::tempdir().unwrap();

@@ -120,8 +120,8 @@ pub(crate) fn run(
         .unwrap_or(1)
         .max(1);
     eprintln!(
-        "run {run_name}: {} tasks, up to {jobs} at once, in {}",
-        graph.tasks.len(),
+        "run {run_name}: {}, up to {jobs} at once, in {}",
+        task_count(graph),
         run_dir.display()
     );
 
@@ -881,6 +881,33 @@ fn write_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?
         .write_all(contents)
+}
+
+/// Describes the tasks of a run before it starts, as "7 tasks and those of 1 loop": the
+/// tasks inside a loop are copied per item once the items are known.
+fn task_count(graph: &Graph) -> String {
+    let plural = |count: usize, noun: &str| match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
+    };
+    let fixed = graph
+        .tasks
+        .iter()
+        .filter(|task| !loops::is_template(graph, task.group))
+        .count();
+    let outer_loops = (0..graph.groups.len())
+        .filter(|&group| {
+            loops::is_loop(graph, group) && !loops::is_template(graph, graph.groups[group].parent)
+        })
+        .count();
+    match outer_loops {
+        0 => plural(fixed, "task"),
+        _ => format!(
+            "{} and those of {}",
+            plural(fixed, "task"),
+            plural(outer_loops, "loop")
+        ),
+    }
 }
 
 /// Everything needed to start, and restart, the process of one task.
