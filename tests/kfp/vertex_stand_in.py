@@ -51,6 +51,7 @@ ACCESS_TOKEN = "stand-in-token-" + base64.urlsafe_b64encode(os.urandom(12)).deco
 PROJECT_NUMBER = "123456789012"
 REJECTED_DISPLAY_NAME = "reject-me"
 FORGED_NAME_DISPLAY_NAME = "forge-name"
+HUGE_ANSWER_DISPLAY_NAME = "huge-answer"
 JOB_PATH = re.compile(r"^/v1/projects/([^/]+)/locations/([^/]+)/pipelineJobs$")
 JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 BODY_KEYS = {"displayName", "pipelineSpec", "runtimeConfig", "labels", "serviceAccount"}
@@ -227,6 +228,9 @@ class Handler(BaseHTTPRequestHandler):
                 }
             }
         name = f"projects/{PROJECT_NUMBER}/locations/{region}/pipelineJobs/{job_id}"
+        if body.get("displayName") == HUGE_ANSWER_DISPLAY_NAME:
+            # Over the 64 MiB that the binary reads of an answer.
+            return 200, {"name": name, "padding": "x" * (65 << 20)}
         if body.get("displayName") == FORGED_NAME_DISPLAY_NAME:
             # A name that would print a second line, in color, on the caller's terminal.
             name += "\n\x1b[31mFORGED LINE\x1b[0m"

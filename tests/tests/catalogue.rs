@@ -803,7 +803,7 @@ fn catalogue() -> Vec<Row> {
             "add",
             output_file("@DIR@/file/sub/o.json"),
             7,
-            "cannot write the executor output to `@DIR@/file/sub/o.json`: Not a directory",
+            "cannot write the executor output to `@DIR@/file/sub/o.json`: `@DIR@/file` is not a directory",
         )
     } else {
         exec(
@@ -827,7 +827,7 @@ fn catalogue() -> Vec<Row> {
             "add",
             output_file("@DIR@/file/o.json"),
             7,
-            "cannot write the executor output to `@DIR@/file/o.json`: File exists",
+            "cannot write the executor output to `@DIR@/file/o.json`: `@DIR@/file` is not a directory",
         ),
         read_only,
         exec(
@@ -857,7 +857,7 @@ fn catalogue() -> Vec<Row> {
             "{}",
             &[("copy", r#"{"artifacts": [{"uri": "@DIR@/file/copy"}]}"#)],
             7,
-            "cannot write outputs: cannot create `@DIR@/file` for output `copy`: File exists",
+            "cannot write outputs: cannot create `@DIR@/file` for output `copy`: `@DIR@/file` is not a directory",
         ),
         artifacts(
             "output artifact with an unsupported scheme",

@@ -507,11 +507,11 @@ fn malformed_image_reference_rejected() {
     let cases = [
         (
             format!("penguins@sha256:{}", &hex[..63]),
-            "the sha256 digest has 63 hex digits instead of 64",
+            "the sha256 digest has 63 characters instead of 64 hex digits",
         ),
         (
             format!("penguins@sha256:{hex}0"),
-            "the sha256 digest has 65 hex digits instead of 64",
+            "the sha256 digest has 65 characters instead of 64 hex digits",
         ),
         (
             format!("penguins@sha512:{hex}{hex}"),

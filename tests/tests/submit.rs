@@ -677,6 +677,26 @@ fn answer_with_forged_name_rejected() {
     stand_in.token_then_create();
 }
 
+/// An answer too large to read means the server was reached and the job may exist, which
+/// the message says instead of calling Vertex AI unreachable.
+#[test]
+fn oversized_answer_says_the_job_may_exist() {
+    let stand_in = StandIn::start();
+    let args = submit_args(
+        "arithmetic",
+        &["--param", "b=1", "--display-name", "huge-answer"],
+    );
+    let outcome = stand_in.run(&args);
+    assert_eq!(outcome.code, 10, "{outcome:?}");
+    assert_eq!(outcome.stdout, "");
+    assert_eq!(
+        outcome.stderr,
+        "error: Vertex AI answered HTTP 200 OK with over 64 MiB, more than a PipelineJob \
+         takes; the job may have been created, so check the console before submitting again\n"
+    );
+    stand_in.token_then_create();
+}
+
 #[test]
 fn network_failure_names_the_endpoint() {
     let stand_in = StandIn::start();

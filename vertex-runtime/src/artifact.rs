@@ -295,6 +295,20 @@ impl<A: ArtifactType> fmt::Debug for Output<A> {
     }
 }
 
+/// Creates a directory and its parents, as [`std::fs::create_dir_all`], whose error for a
+/// path below a regular file is only "File exists": that error names the file instead.
+pub(crate) fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|error| {
+        match dir.ancestors().find(|ancestor| ancestor.exists()) {
+            Some(file) if !file.is_dir() => std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("`{}` is not a directory", file.display()),
+            ),
+            _ => error,
+        }
+    })
+}
+
 /// Writes a file through a temporary sibling and a rename, creating parent directories.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     stage(path, contents)?.commit()
@@ -351,7 +365,7 @@ pub(crate) fn stage(path: &Path, contents: &[u8]) -> std::io::Result<Staged> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(parent)?;
+    create_dir_all(parent)?;
     // No fsync: the rename already keeps readers from a partial file, and the next reader is
     // the orchestrator on this host once the process exits, as with KFP's own executor.
     // tempfile creates files readable by their owner only; outputs get the usual mode,

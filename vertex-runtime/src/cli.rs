@@ -118,7 +118,7 @@ fn check_image_reference(image: &str) -> Result<(), Error> {
         };
         if hex.len() != 64 {
             return Err(invalid(&format!(
-                "the sha256 digest has {} hex digits instead of 64",
+                "the sha256 digest has {} characters instead of 64 hex digits",
                 hex.len()
             )));
         }

@@ -489,7 +489,7 @@ impl Invocation {
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(parent).map_err(|error| {
+            crate::artifact::create_dir_all(parent).map_err(|error| {
                 Error::Output(format!(
                     "cannot create `{}` for output `{name}`: {error}",
                     parent.display()

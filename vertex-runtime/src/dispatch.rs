@@ -177,7 +177,7 @@ fn prepare_output_file(path: &Path) -> Result<(), Error> {
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
     {
-        Some(parent) => std::fs::create_dir_all(parent).map_err(|error| fail(&error)),
+        Some(parent) => crate::artifact::create_dir_all(parent).map_err(|error| fail(&error)),
         None => Ok(()),
     }
 }

@@ -82,7 +82,19 @@ pub(super) async fn create(job: &Job) -> Result<String, Error> {
     let (parts, body) = response.into_parts();
     let body = within(&what, Limited::new(body, MAX_RESPONSE_BYTES).collect())
         .await?
-        .map_err(|error| unreachable(&*error))?
+        .map_err(|error| {
+            if error.is::<http_body_util::LengthLimitError>() {
+                Error::Api(format!(
+                    "Vertex AI answered HTTP {} with over {} MiB, more than a PipelineJob \
+                     takes; the job may have been created, so check the console before \
+                     submitting again",
+                    parts.status,
+                    MAX_RESPONSE_BYTES >> 20
+                ))
+            } else {
+                unreachable(&*error)
+            }
+        })?
         .to_bytes();
     if !parts.status.is_success() {
         return Err(api_error(parts.status, &body));
