@@ -651,7 +651,10 @@ pub fn parse_text_value(parameter_type: ParameterType, text: &str) -> Result<Val
 /// Checks that a JSON value fits a parameter type.
 pub fn check_type(parameter_type: ParameterType, value: &Value) -> Result<(), ValueError> {
     match parameter_type {
-        ParameterType::NumberInteger => decode_whole(value).map(drop),
+        ParameterType::NumberInteger => match decode_whole(value)? {
+            Whole::Exact(_) => Ok(()),
+            Whole::Double(_) => Err(inexact(value)),
+        },
         ParameterType::NumberDouble => decode_float(value).map(drop),
         ParameterType::String => String::decode(value).map(drop),
         ParameterType::Boolean => bool::decode(value).map(drop),
@@ -719,6 +722,18 @@ mod tests {
         assert!(error.contains("out of range for `i128`"), "{error}");
         let error = u8::decode(&json!(1e16)).unwrap_err().to_string();
         assert!(error.contains("out of range for `u8`"), "{error}");
+    }
+
+    /// Found by the `param_text` fuzz target: `check_type` took a 73-digit integer, read
+    /// as a double, for a `NUMBER_INTEGER` value that no integer type decodes.
+    #[test]
+    fn integer_type_check_rejects_large_double() {
+        let value: Value = serde_json::from_str(&"3".repeat(73)).unwrap();
+        let error = check_type(ParameterType::NumberInteger, &value).unwrap_err();
+        assert!(error.to_string().contains("read as a double"), "{error}");
+        let error = check_type(ParameterType::NumberInteger, &json!(1e19)).unwrap_err();
+        assert!(error.to_string().contains("read as a double"), "{error}");
+        assert!(check_type(ParameterType::NumberInteger, &json!(u64::MAX)).is_ok());
     }
 
     #[test]
