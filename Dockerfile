@@ -37,7 +37,9 @@ RUN cargo chef prepare --recipe-path recipe.json
 # stay dynamic. `relocation-model=static` makes a fixed-address executable instead of a
 # static PIE, which would apply about 16,000 relocations at every start, over half the
 # instructions of a task start; the cost is no address randomization of the binary itself.
-# Cook and build use the same RUSTFLAGS and CARGO_FLAGS so that the cached layer is reused.
+# Cook and build use the same RUSTFLAGS, CARGO_FLAGS, package and binary, so that the cached
+# layer is reused: other members of the workspace, such as test crates, may turn on other
+# features of shared dependencies.
 FROM chef AS builder
 ARG BINARY
 ARG PACKAGE=${BINARY}
@@ -45,7 +47,8 @@ ARG TARGET=x86_64-unknown-linux-gnu
 ARG CARGO_FLAGS=--no-default-features
 ENV RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static"
 COPY --from=planner /build/recipe.json recipe.json
-RUN cargo chef cook --release --locked --target ${TARGET} ${CARGO_FLAGS} --recipe-path recipe.json
+RUN cargo chef cook --release --locked --target ${TARGET} ${CARGO_FLAGS} \
+    --package ${PACKAGE} --bin ${BINARY} --recipe-path recipe.json
 COPY . .
 RUN cargo build --release --locked --target ${TARGET} ${CARGO_FLAGS} -p ${PACKAGE} --bin ${BINARY} \
     && mkdir /out /out/tmp \

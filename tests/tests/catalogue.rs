@@ -1005,7 +1005,7 @@ fn catalogue() -> Vec<Row> {
         param("unknown parameter", b"nope=1", "invalid --param: pipeline `every-type` has no parameter `nope`; its parameters: text, small"),
         param("empty parameter name", b"=1", "invalid --param: pipeline `every-type` has no parameter ``"),
         param("no equals sign", b"flag", "invalid --param `flag`: expected NAME=VALUE"),
-        Row::new("parameter given twice", &[b"run", b"every-type", b"--root", b"@DIR@/root", b"--param", b"flag=true", b"--param", b"flag=false"], 2, "--param `flag` is given twice"),
+        Row::new("parameter given twice", &[b"run", b"every-type", b"--root", b"@DIR@/root", b"--param", b"flag=true", b"--param", b"flag=false"], 2, "invalid --param `flag`: the parameter is given twice"),
         Row::new("compile with a bad default", &[b"compile", b"every-type", b"-o", b"@DIR@/p.yaml", b"--param", b"flag=1"], 2, "invalid --param `flag`: `1`: expected a boolean, got 1"),
     ]);
 

@@ -173,6 +173,36 @@ fn spec_set_on_full_file_system() {
     assert_eq!(kept, "earlier\n");
 }
 
+/// Staged specs are closed until their rename, so a set larger than the limit of open
+/// files is written.
+#[test]
+fn spec_set_under_low_open_file_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BIN);
+    command.args(["spec", "--all", "--out-dir"]).arg(dir.path());
+    // SAFETY: setrlimit(2) is async-signal-safe, and the closure touches nothing else.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let limit = libc::rlimit {
+                rlim_cur: 12,
+                rlim_max: 12,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let specs = std::fs::read_dir(dir.path()).unwrap().count();
+    assert!(specs > 12, "{specs} specs");
+}
+
 /// `Output::write` of 200,000 bytes to the 64 KiB tmpfs fails, and the component returns
 /// that error.
 #[test]

@@ -39,6 +39,38 @@ fn start_line_counts_tasks_and_loops() {
     }
 }
 
+/// A summary that cannot be written fails a successful run with exit 7, and leaves the
+/// error of a failed run (exit 9) in place, instead of a panic.
+#[test]
+fn summary_on_full_stdout() {
+    for (pipeline, params, code, message) in [
+        (
+            "arithmetic",
+            &["--param", "b=1"][..],
+            7,
+            "error: cannot write outputs: cannot write the summary to standard output: No space left on device",
+        ),
+        ("failing", &[][..], 9, "error: pipeline `failing` failed"),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = Command::new(BIN)
+            .args(["run", pipeline])
+            .args(params)
+            .arg("--root")
+            .arg(root.path())
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(code), "{pipeline}: {stderr}");
+        assert!(stderr.contains(message), "{pipeline}: {stderr}");
+    }
+}
+
 #[test]
 fn arithmetic_pipeline_runs() {
     let root = tempfile::tempdir().unwrap();
@@ -150,7 +182,10 @@ fn invalid_params_rejected() {
 fn repeated_param_rejected() {
     let (code, _, stderr) = run(&["run", "arithmetic", "--param", "b=1", "--param", "b=2"]);
     assert_eq!(code, 2);
-    assert_eq!(stderr.trim_end(), "error: --param `b` is given twice");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid --param `b`: the parameter is given twice"
+    );
 }
 
 #[test]

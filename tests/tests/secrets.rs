@@ -246,6 +246,43 @@ fn param_env_reads_the_variable() {
     assert!(!stdout.contains(TOKEN), "{stdout}");
 }
 
+/// A value from the environment is never shown, even for a parameter that is not secret,
+/// and a duplicate is found before any value is parsed.
+#[test]
+fn param_env_values_never_shown() {
+    for (args, expected) in [
+        (
+            &["run", "every-type", "--param-env", "small=VAULT_VALUE"][..],
+            "error: invalid --param-env `small`: not a valid NUMBER_INTEGER; the value is not \
+             shown because it comes from the environment\n",
+        ),
+        (
+            &["run", "vault", "--param-env", "tokn=VAULT_VALUE"][..],
+            "error: invalid --param-env: pipeline `vault` has no parameter `tokn`; its \
+             parameters: token, pin\n",
+        ),
+        (
+            &[
+                "run",
+                "vault",
+                "--param",
+                "pin=2",
+                "--param-env",
+                "pin=VAULT_VALUE",
+            ][..],
+            "error: invalid --param-env `pin`: the parameter is given twice\n",
+        ),
+    ] {
+        let output = Command::new(BIN)
+            .args(args)
+            .env("VAULT_VALUE", "not-a-number-d41d8c")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8(output.stderr).unwrap(), expected);
+    }
+}
+
 #[test]
 fn param_env_errors_name_the_variable() {
     for (spec, expected) in [

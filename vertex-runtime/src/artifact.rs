@@ -318,8 +318,9 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
 /// it removes the temporary file.
 #[must_use]
 pub(crate) struct Staged {
-    /// `None` when the destination was written in place.
-    file: Option<tempfile::NamedTempFile>,
+    /// `None` when the destination was written in place. Only the path is kept, closed,
+    /// so that staging many files holds no descriptors.
+    file: Option<tempfile::TempPath>,
     path: PathBuf,
 }
 
@@ -327,13 +328,20 @@ impl Staged {
     /// Renames the temporary file over the destination.
     pub(crate) fn commit(self) -> std::io::Result<()> {
         match self.file {
-            Some(file) => file
-                .persist(&self.path)
-                .map(drop)
-                .map_err(|error| error.error),
+            Some(file) => file.persist(&self.path).map_err(|error| error.error),
             None => Ok(()),
         }
     }
+}
+
+/// Returns tempfile's error without the name of the temporary file that was not created,
+/// which tempfile 3 appends as ` at path "..."` and keeps no other way.
+fn without_temporary_path(error: std::io::Error) -> std::io::Error {
+    let text = error.to_string();
+    let message = text
+        .split_once(" at path ")
+        .map_or(text.as_str(), |(os, _)| os);
+    std::io::Error::new(error.kind(), message.to_owned())
 }
 
 /// Writes `contents` to a temporary sibling of `path`, creating parent directories, for
@@ -373,12 +381,15 @@ pub(crate) fn stage(path: &Path, contents: &[u8]) -> std::io::Result<Staged> {
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut file = builder.tempfile_in(parent)?;
-    // Written through the inner `File`: tempfile's own `Write` adds the temporary file's
-    // path to errors, and that file is gone by the time the error is read.
+    // tempfile's errors name the temporary file, which does not exist by the time the
+    // error is read; the caller names the destination instead.
+    let mut file = builder
+        .tempfile_in(parent)
+        .map_err(without_temporary_path)?;
+    // Written through the inner `File`, for the same reason.
     file.as_file_mut().write_all(contents)?;
     Ok(Staged {
-        file: Some(file),
+        file: Some(file.into_temp_path()),
         path,
     })
 }

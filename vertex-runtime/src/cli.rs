@@ -1,7 +1,7 @@
 //! The command line of the binary, shared by every crate that calls
 //! [`vertex_runtime::main`](crate::main).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -253,15 +253,10 @@ pub(crate) struct ParamArgs {
 }
 
 impl ParamArgs {
-    /// Parses every value against the pipeline's inputs, as [`parse_params`] does.
-    fn parse(&self, graph: &Graph) -> Result<BTreeMap<String, Value>, Error> {
-        parse_params(graph, &self.texts()?)
-    }
-
-    /// Returns every value as NAME=VALUE, reading those of `--param-env` from the
-    /// environment.
-    pub(crate) fn texts(&self) -> Result<Vec<String>, Error> {
-        let mut texts = self.params.clone();
+    /// Parses every value against the pipeline's inputs. Values from the environment are
+    /// never shown in errors, as if their parameters were secret.
+    pub(crate) fn parse(&self, graph: &Graph) -> Result<BTreeMap<String, Value>, Error> {
+        let mut given = split_params(graph, &self.params)?;
         for spec in &self.from_env {
             let invalid = |rule: &str| {
                 Error::Usage(format!("invalid --param-env `{}`: {rule}", shorten(spec)))
@@ -270,7 +265,7 @@ impl ParamArgs {
                 .split_once('=')
                 .filter(|(name, variable)| !name.is_empty() && !variable.is_empty())
                 .ok_or_else(|| invalid("expected NAME=VARIABLE"))?;
-            let value = match std::env::var(variable) {
+            let text = match std::env::var(variable) {
                 Ok(value) => value,
                 Err(std::env::VarError::NotPresent) => {
                     return Err(invalid(&format!(
@@ -283,10 +278,25 @@ impl ParamArgs {
                     )))
                 }
             };
-            texts.push(format!("{name}={value}"));
+            given.push(GivenParam {
+                option: "--param-env",
+                name: name.to_owned(),
+                text,
+                hidden: true,
+            });
         }
-        Ok(texts)
+        parse_given(graph, given)
     }
+}
+
+/// One pipeline parameter value from the command line, before it is parsed.
+struct GivenParam {
+    /// The option that gave it, for messages.
+    option: &'static str,
+    name: String,
+    text: String,
+    /// Whether errors leave the value out although the parameter is not secret.
+    hidden: bool,
 }
 
 fn binary_name() -> String {
@@ -478,64 +488,103 @@ pub(crate) fn parse_params(
     graph: &Graph,
     params: &[String],
 ) -> Result<BTreeMap<String, Value>, Error> {
+    parse_given(graph, split_params(graph, params)?)
+}
+
+/// Splits `--param NAME=VALUE` options.
+fn split_params(graph: &Graph, params: &[String]) -> Result<Vec<GivenParam>, Error> {
+    params
+        .iter()
+        .map(|param| {
+            let (name, text) = param.split_once('=').ok_or_else(|| {
+                // Without `=` the text may be a secret value with a mistyped separator.
+                let shown = if graph.secret_inputs.is_empty() {
+                    format!("`{}`", shorten(param))
+                } else {
+                    "(not shown, because the pipeline has secret parameters)".to_owned()
+                };
+                Error::Usage(format!("invalid --param {shown}: expected NAME=VALUE"))
+            })?;
+            Ok(GivenParam {
+                option: "--param",
+                name: name.to_owned(),
+                text: text.to_owned(),
+                hidden: false,
+            })
+        })
+        .collect()
+}
+
+/// Parses parameter values against the pipeline's inputs and their Rust types. Names are
+/// checked first, so that no value is parsed, or shown, before a duplicate is found.
+fn parse_given(graph: &Graph, given: Vec<GivenParam>) -> Result<BTreeMap<String, Value>, Error> {
+    let mut seen = BTreeSet::new();
+    for param in &given {
+        let name = &param.name;
+        if !graph.inputs.iter().any(|input| &input.name == name) {
+            let known: Vec<&str> = graph
+                .inputs
+                .iter()
+                .map(|input| input.name.as_str())
+                .collect();
+            // The value is left out: it may be a secret given under a mistyped name.
+            return Err(Error::Usage(format!(
+                "invalid {}: pipeline `{}` has no parameter `{}`; its parameters: {}",
+                param.option,
+                graph.name,
+                shorten(name),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(Error::Usage(format!(
+                "invalid {} `{name}`: the parameter is given twice",
+                param.option
+            )));
+        }
+    }
     let mut values = BTreeMap::new();
-    for param in params {
-        let (name, text) = param.split_once('=').ok_or_else(|| {
-            // Without `=` the text may be a secret value with a mistyped separator.
-            let shown = if graph.secret_inputs.is_empty() {
-                format!("`{}`", shorten(param))
-            } else {
-                "(not shown, because the pipeline has secret parameters)".to_owned()
-            };
-            Error::Usage(format!("invalid --param {shown}: expected NAME=VALUE"))
-        })?;
+    for GivenParam {
+        option,
+        name,
+        text,
+        hidden,
+    } in given
+    {
         let input = graph
             .inputs
             .iter()
             .find(|input| input.name == name)
-            .ok_or_else(|| {
-                let known: Vec<&str> = graph
-                    .inputs
-                    .iter()
-                    .map(|input| input.name.as_str())
-                    .collect();
-                // The value is left out: it may be a secret given under a mistyped name.
-                Error::Usage(format!(
-                    "invalid --param: pipeline `{}` has no parameter `{}`; its parameters: {}",
-                    graph.name,
-                    shorten(name),
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ))
-            })?;
+            .expect("checked above");
         let parameter_type = parameter_type(input.kind).ok_or_else(|| {
             Error::Usage(format!(
-                "invalid --param `{}`: `{name}` is an artifact input",
-                shorten(param)
+                "invalid {option} `{name}`: the parameter is an artifact input"
             ))
         })?;
-        let value = parse_text_value(parameter_type, text)
-            .and_then(|value| match graph.parameter_checks.get(name) {
+        let value = parse_text_value(parameter_type, &text)
+            .and_then(|value| match graph.parameter_checks.get(&name) {
                 Some(check) => check(&value)
                     .map(|()| value)
-                    .map_err(|error| format!("`{}`: {error}", shorten(text))),
+                    .map_err(|error| format!("`{}`: {error}", shorten(&text))),
                 None => Ok(value),
             })
             .map_err(|message| {
-                // Parsing messages quote the value, so a secret's message is replaced whole.
-                let message = if graph.secret_inputs.contains(name) {
+                // Parsing messages quote the value, so a hidden value's message is replaced
+                // whole.
+                let message = if graph.secret_inputs.contains(&name) {
                     format!("not a valid {parameter_type}; the value is not shown because the parameter is secret")
+                } else if hidden {
+                    format!("not a valid {parameter_type}; the value is not shown because it comes from the environment")
                 } else {
                     message
                 };
-                Error::Usage(format!("invalid --param `{name}`: {message}"))
+                Error::Usage(format!("invalid {option} `{name}`: {message}"))
             })?;
-        if values.insert(name.to_owned(), value).is_some() {
-            return Err(Error::Usage(format!("--param `{name}` is given twice")));
-        }
+        values.insert(name, value);
     }
     Ok(values)
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -293,7 +294,14 @@ pub(crate) fn run(
             }
         };
     }
-    print!("{}", summary(graph, &loops, &runs));
+    // A summary that cannot be written fails the run only if nothing else did, since the
+    // error of a failed task says more.
+    let summary_written = {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(summary(graph, &loops, &runs).as_bytes())
+            .and_then(|()| stdout.flush())
+    };
     let failures: Vec<String> = graph
         .tasks
         .iter()
@@ -319,7 +327,11 @@ pub(crate) fn run(
         )));
     }
     if failures.is_empty() {
-        Ok(())
+        summary_written.map_err(|error| {
+            Error::Output(format!(
+                "cannot write the summary to standard output: {error}"
+            ))
+        })
     } else {
         Err(Error::Pipeline(format!(
             "pipeline `{}` failed: {}",

@@ -61,7 +61,7 @@ pub(crate) fn submit(args: SubmitArgs, container: &Container) -> Result<(), Erro
             project: &args.project,
             region: &args.region,
             pipeline_root: &args.pipeline_root,
-            params: &args.params.texts()?,
+            params: &args.params,
             service_account: args.service_account.as_deref(),
             labels: &args.labels,
             no_cache: args.no_cache,

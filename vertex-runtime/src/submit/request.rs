@@ -33,7 +33,7 @@ pub(crate) struct Options<'a> {
     pub(crate) project: &'a str,
     pub(crate) region: &'a str,
     pub(crate) pipeline_root: &'a str,
-    pub(crate) params: &'a [String],
+    pub(crate) params: &'a crate::cli::ParamArgs,
     pub(crate) service_account: Option<&'a str>,
     pub(crate) labels: &'a [String],
     pub(crate) no_cache: bool,
@@ -82,7 +82,7 @@ pub(crate) fn build(
     let entry = registry::pipeline(options.pipeline)?;
     let pipeline = (entry.build)();
     let graph = pipeline.graph();
-    let params = crate::cli::parse_params(&graph, options.params)?;
+    let params = options.params.parse(&graph)?;
     check_inputs_given(&graph, &params)?;
     check_project(options.project)?;
     check_region(options.region)?;
