@@ -386,3 +386,46 @@ fn error_entry_survives_full_stdout() {
     let message = entry["message"].as_str().unwrap();
     assert!(message.contains("No space left on device"), "{message}");
 }
+
+/// The SIGTERM entry, written from the signal handler, also goes to standard error when
+/// standard output cannot take it.
+#[test]
+fn sigterm_entry_survives_full_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("marker");
+    let input = json!({
+        "inputs": {"parameterValues": {"seconds": 30.0}},
+        "outputs": {
+            "artifacts": {"marker": {"artifacts": [{"name": "marker", "uri": marker, "metadata": {}}]}},
+            "outputFile": dir.path().join("executor_output.json")
+        }
+    });
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let child = Command::new(BIN)
+        .args(["exec", "sleepy", "--executor-input", &input.to_string()])
+        .env("VERTEX_LOG_FORMAT", "json")
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "the component did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: kill(2) on the child's process ID, which it keeps until it is waited for.
+    let killed = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(killed, 0);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let entry: Value = serde_json::from_str(stderr.trim_end()).unwrap();
+    assert_eq!(entry["kind"], "signal");
+    assert_eq!(entry["exitCode"], 143);
+}

@@ -46,9 +46,11 @@ enum Command {
         #[command(flatten)]
         container: ContainerArgs,
     },
-    /// Kept without the `submit` feature so that the command says what is missing.
+    // Kept without the `submit` feature so that the command says what is missing; a plain
+    // comment, since clap would show a doc comment as the command's help. `--help` is
+    // taken as an argument, to reach the same message.
     #[cfg(not(feature = "submit"))]
-    #[command(hide = true)]
+    #[command(hide = true, disable_help_flag = true)]
     Submit {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<std::ffi::OsString>,

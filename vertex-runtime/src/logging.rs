@@ -174,7 +174,13 @@ pub(crate) unsafe fn write_json_line_from_signal_handler(fd: libc::c_int, prefix
         length += part.len();
     }
     // SAFETY: `line` is valid for `length` bytes.
-    unsafe { libc::write(fd, line.as_ptr().cast(), length) };
+    let written = unsafe { libc::write(fd, line.as_ptr().cast(), length) };
+    // Standard output may be what failed, as with a full disk; standard error still takes
+    // the line, as it takes every other error entry then.
+    if written == -1 && fd != 2 {
+        // SAFETY: as above.
+        unsafe { libc::write(2, line.as_ptr().cast(), length) };
+    }
 }
 
 /// Formats `value` in decimal into the end of `buffer` and returns the digits.

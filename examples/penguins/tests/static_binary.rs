@@ -33,23 +33,23 @@ fn static_binary_links_nothing_at_run_time() {
 #[test]
 fn image_binary_leaves_out_submit() {
     let binary = static_binary();
-    let output = Command::new(&binary)
-        .args([
-            "submit",
-            "penguins",
-            "--project",
-            "p",
-            "--region",
-            "us-central1",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("built without the `submit` feature of vertex-runtime"),
-        "{stderr}"
-    );
+    let submit = [
+        "submit",
+        "penguins",
+        "--project",
+        "p",
+        "--region",
+        "us-central1",
+    ];
+    for args in [&submit[..], &["submit", "--help"][..]] {
+        let output = Command::new(&binary).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("built without the `submit` feature of vertex-runtime"),
+            "{args:?}: {stderr}"
+        );
+    }
     let help = Command::new(&binary).arg("--help").output().unwrap();
     assert_success(&help, "--help");
     let help = String::from_utf8(help.stdout).unwrap();

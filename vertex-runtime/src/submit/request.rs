@@ -417,32 +417,42 @@ fn check_endpoint(value: &OsStr) -> Result<String, Error> {
         .to_str()
         .ok_or_else(|| invalid(&value.to_string_lossy(), "not UTF-8"))?;
     let trimmed = text.trim_end_matches('/');
-    let (scheme, authority) = trimmed
-        .split_once("://")
-        .ok_or_else(|| invalid(text, "expected SCHEME://HOST[:PORT]"))?;
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => authority,
+    let form = "expected SCHEME://HOST[:PORT], without user, path or query";
+    // The `http` crate's parser checks the port's range and the brackets of IPv6 hosts.
+    let uri = trimmed
+        .parse::<hyper::Uri>()
+        .map_err(|_| invalid(text, form))?;
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(invalid(text, form));
     };
-    let valid_authority = !host.is_empty()
-        && authority
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
-    if !valid_authority {
-        return Err(invalid(
-            text,
-            "expected SCHEME://HOST[:PORT], without a path",
-        ));
+    // `Authority::port` is `None` both without a port and with one out of range.
+    let port = authority.as_str().strip_prefix(authority.host());
+    let bad_port = port
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|digits| digits.parse::<u16>().is_err());
+    if bad_port
+        || authority.as_str().contains('@')
+        || uri.path_and_query().is_some_and(|path| path != "/")
+    {
+        return Err(invalid(text, form));
+    }
+    let host = authority.host();
+    if port.is_none() {
+        return Err(invalid(text, form));
     }
     // An IP address, not a name: a name such as `127.0.0.1.nip.io` resolves anywhere.
     let address = host
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'));
     let loopback = host == "localhost"
-        || address
-            .unwrap_or(host)
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+        || match address {
+            Some(ipv6) => ipv6
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+            None => host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+        };
     match scheme {
         "https" => Ok(trimmed.to_owned()),
         "http" if loopback => Ok(trimmed.to_owned()),
@@ -670,7 +680,26 @@ mod tests {
         assert_eq!(check("http://[::1]:80").unwrap(), "http://[::1]:80");
         assert_eq!(check("http://127.8.9.10").unwrap(), "http://127.8.9.10");
         assert_eq!(check("http://localhost:1").unwrap(), "http://localhost:1");
-        for name in ["http://127.0.0.1.nip.io", "http://127.example.com:8080"] {
+        for malformed in [
+            "http://::1:80",
+            "http://127.0.0.1:99999",
+            "https://[::1",
+            "https://[::1]:443:",
+            "http://127.0.0.1:80:80",
+            "http://a@127.0.0.1",
+            "https://example.com?x=1",
+        ] {
+            let error = check(malformed).unwrap_err().to_string();
+            assert!(
+                error.contains("without user, path or query"),
+                "{malformed}: {error}"
+            );
+        }
+        for name in [
+            "http://127.0.0.1.nip.io",
+            "http://127.example.com:8080",
+            "http://[127.0.0.1]",
+        ] {
             let error = check(name).unwrap_err().to_string();
             assert!(error.contains("only for a loopback host"), "{error}");
         }
