@@ -319,7 +319,7 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<
 #[must_use]
 pub(crate) struct Staged {
     /// `None` when the destination was written in place. Only the path is kept, closed,
-    /// so that staging many files holds no descriptors.
+    /// so that staging many files keeps no file descriptors open.
     file: Option<tempfile::TempPath>,
     path: PathBuf,
 }

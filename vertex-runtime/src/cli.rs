@@ -46,7 +46,7 @@ enum Command {
         #[command(flatten)]
         container: ContainerArgs,
     },
-    // Kept without the `submit` feature so that the command says what is missing; a plain
+    // Kept without the `submit` feature so that the command reports what is missing; a plain
     // comment, since clap would show a doc comment as the command's help. `--help` is
     // taken as an argument, to reach the same message.
     #[cfg(not(feature = "submit"))]

@@ -214,7 +214,7 @@ enum Whole {
     Exact(i128),
     /// A whole double of ±2^52 or more: a number written with a fraction or an exponent, or
     /// an integer beyond 64 bits, which serde_json reads as a double. Neither the written
-    /// integer nor whether it had a fraction can be told from it.
+    /// integer nor whether it had a fraction can be recovered from it.
     Double(f64),
 }
 

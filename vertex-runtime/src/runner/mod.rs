@@ -295,7 +295,7 @@ pub(crate) fn run(
         };
     }
     // A summary that cannot be written fails the run only if nothing else did, since the
-    // error of a failed task says more.
+    // error of a failed task explains more.
     let summary_written = {
         let mut stdout = std::io::stdout().lock();
         stdout
@@ -990,7 +990,7 @@ impl Launch {
         let mut command = Command::new(&self.executable);
         command.args(["exec", self.component]);
         // The file, not the argument that KFP passes: any local user can read a process's
-        // arguments in /proc/PID/cmdline, and they may hold secret values. Linux also limits
+        // arguments in /proc/PID/cmdline, and they may contain secret values. Linux also limits
         // one argument to 128 KiB.
         command.arg("--executor-input-file").arg(self.input_path());
         // SAFETY: the closure runs in the child between fork and exec, and calls only
