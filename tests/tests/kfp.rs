@@ -297,6 +297,25 @@ fn kfp_local_orchestrator_reports_failure() {
     );
 }
 
+/// A pipeline whose inputs are an artifact and a list of artifacts compiles to a spec that
+/// kfp loads as a pipeline.
+#[test]
+fn pipeline_artifact_inputs_load_in_kfp() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("given.yaml");
+    let status = std::process::Command::new(BIN)
+        .args(["compile", "given-artifacts", "--image", "img:1", "-o"])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let summary = harness(&["parse-pipeline".as_ref(), file.as_os_str()]);
+    assert_eq!(summary["name"], "given-artifacts");
+    assert_eq!(summary["loaded_as"], "graph");
+    assert!(summary["tasks"].get("line-count").is_some(), "{summary}");
+    assert!(summary["tasks"].get("sum-files").is_some(), "{summary}");
+}
+
 #[test]
 fn compiled_pipeline_parses_as_pipeline_spec() {
     let dir = tempfile::tempdir().unwrap();

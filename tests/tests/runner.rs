@@ -71,6 +71,77 @@ fn summary_on_full_stdout() {
     }
 }
 
+/// `--artifact` gives pipeline-level artifact inputs: a path, made absolute, for one and
+/// several for a list.
+#[test]
+fn pipeline_artifact_inputs_from_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("table.csv"), "a\nb\nc\n").unwrap();
+    std::fs::write(dir.path().join("one"), "4\n").unwrap();
+    std::fs::write(dir.path().join("two"), "5\n").unwrap();
+    let output = Command::new(BIN)
+        .args(["run", "given-artifacts", "--artifact", "table=table.csv"])
+        .args(["--artifact", "files=one", "--artifact", "files=two"])
+        .args(["--root", "root"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("  lines = 3\n"), "{stdout}");
+    assert!(stdout.contains("  total = 9\n"), "{stdout}");
+}
+
+#[test]
+fn artifact_option_errors_name_the_rule() {
+    let given = "given-artifacts";
+    for (args, expected) in [
+        (
+            vec!["--artifact", "table=t.csv"],
+            "error: pipeline `given-artifacts` needs artifact `files`: pass --artifact files=URI",
+        ),
+        (
+            vec!["--artifact", "table=t.csv", "--artifact", "table=u.csv"],
+            "error: invalid --artifact `table=u.csv`: `table` takes one artifact and is given twice",
+        ),
+        (
+            vec!["--artifact", "tabl=t.csv"],
+            "error: invalid --artifact `tabl=t.csv`: pipeline `given-artifacts` has no artifact \
+             input `tabl`; its artifact inputs: table, files",
+        ),
+        (
+            vec!["--artifact", "table"],
+            "error: invalid --artifact `table`: expected NAME=URI",
+        ),
+        (
+            vec!["--artifact", "table=ftp://host/t.csv"],
+            "error: invalid --artifact `table=ftp://host/t.csv`: unsupported URI scheme `ftp://` \
+             in `ftp://host/t.csv`; expected gs://, s3://, minio:// or a local path",
+        ),
+        (
+            vec!["--param", "table=t.csv"],
+            "error: invalid --param `table`: the input is an artifact; `run` takes it with \
+             --artifact",
+        ),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let mut command = vec!["run", given, "--root", root.path().to_str().unwrap()];
+        command.extend(&args);
+        let (code, _, stderr) = run(&command);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end(), expected, "{args:?}");
+        let created = std::fs::read_dir(root.path()).unwrap().count();
+        assert_eq!(created, 0, "{args:?}: the run created files");
+    }
+    let (code, _, stderr) = run(&["run", "arithmetic", "--artifact", "b=x"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid --artifact `b=x`: `b` is a parameter; pass it with --param"
+    );
+}
+
 #[test]
 fn arithmetic_pipeline_runs() {
     let root = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use crate::artifact::{stage, write_atomically};
+use crate::component::ValueKind;
 use crate::dispatch::{ExecRequest, ExecutorInputSource, TaskLabels};
 use crate::error::Error;
 use crate::param::parse_text_value;
@@ -230,6 +231,10 @@ struct RunArgs {
     pipeline: String,
     #[command(flatten)]
     params: ParamArgs,
+    /// Artifact for a pipeline-level artifact input, as NAME=URI: a path, or a gs://, s3://
+    /// or minio:// URI read under the pipeline root's mounts; repeat NAME for a list input.
+    #[arg(long = "artifact", value_name = "NAME=URI")]
+    artifacts: Vec<String>,
     /// Pipeline root: each run writes its artifacts to a new folder under it.
     #[arg(long, default_value = "vertex_outputs")]
     root: PathBuf,
@@ -382,7 +387,15 @@ impl Cli {
                 let graph = pipeline.graph();
                 let params = args.params.parse(&graph)?;
                 let jobs = args.jobs.map(usize::from);
-                runner::run(&graph, &params, &args.root, jobs, !args.no_cache)
+                let artifacts = parse_artifacts(&graph, &args.artifacts)?;
+                runner::run(
+                    &graph,
+                    &params,
+                    &artifacts,
+                    &args.root,
+                    jobs,
+                    !args.no_cache,
+                )
             }
             #[cfg(not(feature = "submit"))]
             Command::Submit { .. } => Err(Error::Usage(
@@ -564,7 +577,8 @@ fn parse_given(graph: &Graph, given: Vec<GivenParam>) -> Result<BTreeMap<String,
             .expect("checked above");
         let parameter_type = parameter_type(input.kind).ok_or_else(|| {
             Error::Usage(format!(
-                "invalid {option} `{name}`: the parameter is an artifact input"
+                "invalid {option} `{name}`: the input is an artifact; `run` takes it with \
+                 --artifact"
             ))
         })?;
         let value = parse_text_value(parameter_type, &text)
@@ -589,6 +603,66 @@ fn parse_given(graph: &Graph, given: Vec<GivenParam>) -> Result<BTreeMap<String,
         values.insert(name, value);
     }
     Ok(values)
+}
+
+/// Parses `--artifact NAME=URI` options against the pipeline's artifact inputs. A path is
+/// made absolute, since tasks run in their own folders.
+fn parse_artifacts(
+    graph: &Graph,
+    given: &[String],
+) -> Result<BTreeMap<String, Vec<String>>, Error> {
+    let mut artifacts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for spec in given {
+        let invalid =
+            |rule: &str| Error::Usage(format!("invalid --artifact `{}`: {rule}", shorten(spec)));
+        let (name, uri) = spec
+            .split_once('=')
+            .ok_or_else(|| invalid("expected NAME=URI"))?;
+        let list = match graph.inputs.iter().find(|input| input.name == name) {
+            Some(input) => match input.kind {
+                ValueKind::Artifact { list, .. } => list,
+                ValueKind::Parameter(_) => {
+                    return Err(invalid(&format!(
+                        "`{name}` is a parameter; pass it with --param"
+                    )))
+                }
+            },
+            None => {
+                let known: Vec<&str> = graph
+                    .inputs
+                    .iter()
+                    .filter(|input| matches!(input.kind, ValueKind::Artifact { .. }))
+                    .map(|input| input.name.as_str())
+                    .collect();
+                return Err(invalid(&format!(
+                    "pipeline `{}` has no artifact input `{name}`; its artifact inputs: {}",
+                    graph.name,
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        };
+        let path = crate::artifact::local_path(uri).map_err(|error| invalid(&error.to_string()))?;
+        let uri = if uri.contains("://") {
+            uri.to_owned()
+        } else {
+            std::path::absolute(&path)
+                .map_err(|error| invalid(&error.to_string()))?
+                .to_string_lossy()
+                .into_owned()
+        };
+        let uris = artifacts.entry(name.to_owned()).or_default();
+        if !list && !uris.is_empty() {
+            return Err(invalid(&format!(
+                "`{name}` takes one artifact and is given twice"
+            )));
+        }
+        uris.push(uri);
+    }
+    Ok(artifacts)
 }
 
 /// Shortens a command-line value for a message.

@@ -705,6 +705,15 @@ fn unlock(#[secret] token: String, #[secret] pin: u32) -> anyhow::Result<bool> {
     Ok(pin.is_multiple_of(2))
 }
 
+/// Counts the lines of a table and sums the numbers in files, all given to the pipeline.
+#[vertex_pipeline]
+fn given_artifacts(p: &Pipeline, table: ArtifactRef<Dataset>, files: ArtifactListRef<Dataset>) {
+    let lines = p.task(line_count { table });
+    let total = p.task(sum_files { files });
+    p.output("lines", &lines.output);
+    p.output("total", &total.output);
+}
+
 /// Returns whether the token is in this process's arguments, which other local users can
 /// read in /proc/PID/cmdline.
 #[vertex_component]

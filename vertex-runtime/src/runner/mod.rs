@@ -86,6 +86,7 @@ struct Finished {
 pub(crate) fn run(
     graph: &Graph,
     params: &BTreeMap<String, Value>,
+    artifacts: &BTreeMap<String, Vec<String>>,
     root: &Path,
     jobs: Option<usize>,
     use_cache: bool,
@@ -104,6 +105,7 @@ pub(crate) fn run(
         )));
     }
     let values = resolve_parameters(graph, params)?;
+    let pipeline_artifacts = resolve_artifacts(graph, artifacts)?;
     if let Some(message) = plan::unsupported(graph) {
         return Err(Error::Pipeline(message));
     }
@@ -204,7 +206,11 @@ pub(crate) fn run(
                 finished_at_once = true;
                 continue;
             }
-            let input = executor_input(graph, &loops, &runs, &values, &run_name, index);
+            let sources = Sources {
+                values: &values,
+                artifacts: &pipeline_artifacts,
+            };
+            let input = executor_input(graph, &loops, &runs, &sources, &run_name, index);
             let component = match &task.implementation {
                 Implementation::Container(entry) => entry.name,
                 Implementation::Importer(importer) => {
@@ -365,11 +371,7 @@ fn resolve_parameters(
     let mut values = Map::new();
     for input in &graph.inputs {
         if matches!(input.kind, ValueKind::Artifact { .. }) {
-            // NOTE: pipeline-level artifact inputs have no local source yet.
-            return Err(Error::Usage(format!(
-                "pipeline input `{}` is an artifact, which the local runner cannot supply",
-                input.name
-            )));
+            continue;
         }
         match params.get(&input.name).or(input.default.as_ref()) {
             Some(value) => {
@@ -385,6 +387,35 @@ fn resolve_parameters(
         }
     }
     Ok(values)
+}
+
+/// Makes the artifacts of each pipeline-level artifact input from the URIs given with
+/// `--artifact`, typed as the input declares; every such input needs one.
+fn resolve_artifacts(
+    graph: &Graph,
+    uris: &BTreeMap<String, Vec<String>>,
+) -> Result<BTreeMap<String, ArtifactList>, Error> {
+    let mut artifacts = BTreeMap::new();
+    for input in &graph.inputs {
+        let Some((title, version)) = artifact_type(input.kind) else {
+            continue;
+        };
+        let Some(given) = uris.get(&input.name) else {
+            return Err(Error::Usage(format!(
+                "pipeline `{}` needs artifact `{}`: pass --artifact {}=URI",
+                graph.name, input.name, input.name
+            )));
+        };
+        let list = given
+            .iter()
+            .map(|uri| {
+                RuntimeArtifact::new(input.name.clone(), uri.clone(), Map::new())
+                    .with_type(title, version)
+            })
+            .collect();
+        artifacts.insert(input.name.clone(), ArtifactList::new(list));
+    }
+    Ok(artifacts)
 }
 
 fn timestamp() -> String {
@@ -674,15 +705,25 @@ fn artifact_type(kind: ValueKind) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Builds the executor input of one task from constants, parameters and upstream outputs.
+/// The values of the pipeline's own inputs.
+struct Sources<'a> {
+    /// Parameters, from `--param` or their defaults.
+    values: &'a Map<String, Value>,
+    /// Artifacts, from `--artifact`.
+    artifacts: &'a BTreeMap<String, ArtifactList>,
+}
+
+/// Builds the executor input of one task from constants, pipeline inputs and upstream
+/// outputs.
 fn executor_input(
     graph: &Graph,
     loops: &[Expansion],
     runs: &[TaskRun],
-    values: &Map<String, Value>,
+    sources: &Sources<'_>,
     run_name: &str,
     index: usize,
 ) -> ExecutorInput {
+    let values = sources.values;
     let task = &graph.tasks[index];
     let directory = &runs[index].directory;
     let mut input = ExecutorInput::default();
@@ -712,8 +753,12 @@ fn executor_input(
                         .insert(name.clone(), value.clone());
                 }
             }
-            Binding::Parameter(ParamSource::Invalid(_))
-            | Binding::Artifact(ArtifactSource::PipelineInput(_)) => {}
+            Binding::Parameter(ParamSource::Invalid(_)) => {}
+            Binding::Artifact(ArtifactSource::PipelineInput(pipeline_input)) => {
+                if let Some(list) = sources.artifacts.get(pipeline_input) {
+                    input.inputs.artifacts.insert(name.clone(), list.clone());
+                }
+            }
             Binding::Parameter(ParamSource::OneOf { branches, .. }) => {
                 let value = branches.iter().find_map(|(_, task, output)| {
                     upstream_output(graph, runs, task)
