@@ -173,6 +173,26 @@ fn spec_set_on_full_file_system() {
     assert_eq!(kept, "earlier\n");
 }
 
+/// An output folder that is a dangling symbolic link is named as one.
+#[test]
+fn spec_folder_dangling_link_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("specs");
+    std::os::unix::fs::symlink(dir.path().join("missing"), &link).unwrap();
+    let output = Command::new(BIN)
+        .args(["spec", "--all", "--out-dir"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let expected = format!(
+        "`{}` is a symbolic link to a missing target",
+        link.display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
 /// Staged specs are closed until their rename, so a set larger than the limit of open
 /// files is written.
 #[test]

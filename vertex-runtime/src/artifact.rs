@@ -296,10 +296,22 @@ impl<A: ArtifactType> fmt::Debug for Output<A> {
 }
 
 /// Creates a directory and its parents, as [`std::fs::create_dir_all`], whose error for a
-/// path below a regular file is only "File exists": that error names the file instead.
+/// path below a regular file or a dangling symbolic link is only "File exists": this error
+/// names that file or link instead.
 pub(crate) fn create_dir_all(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir).map_err(|error| {
-        match dir.ancestors().find(|ancestor| ancestor.exists()) {
+        // The first part of the path that exists, as a link if it is one.
+        let found = dir
+            .ancestors()
+            .find(|ancestor| std::fs::symlink_metadata(ancestor).is_ok());
+        match found {
+            Some(link) if !link.exists() => std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "`{}` is a symbolic link to a missing target",
+                    link.display()
+                ),
+            ),
             Some(file) if !file.is_dir() => std::io::Error::new(
                 std::io::ErrorKind::NotADirectory,
                 format!("`{}` is not a directory", file.display()),
