@@ -95,15 +95,22 @@ fn pipeline_artifact_inputs_from_paths() {
 
 #[test]
 fn artifact_option_errors_name_the_rule() {
-    let given = "given-artifacts";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "a\n").unwrap();
+    let missing = dir.path().join("nope.csv");
+    let missing_arg = format!("table={}", missing.display());
+    let missing_message = format!(
+        "error: invalid --artifact `{missing_arg}`: `{}` does not exist",
+        missing.display()
+    );
     for (args, expected) in [
         (
             vec!["--artifact", "table=t.csv"],
             "error: pipeline `given-artifacts` needs artifact `files`: pass --artifact files=URI",
         ),
         (
-            vec!["--artifact", "table=t.csv", "--artifact", "table=u.csv"],
-            "error: invalid --artifact `table=u.csv`: `table` takes one artifact and is given twice",
+            vec!["--artifact", "table=t.csv", "--artifact", "table=t.csv"],
+            "error: invalid --artifact `table=t.csv`: `table` takes one artifact and is given twice",
         ),
         (
             vec!["--artifact", "tabl=t.csv"],
@@ -119,20 +126,28 @@ fn artifact_option_errors_name_the_rule() {
             "error: invalid --artifact `table=ftp://host/t.csv`: unsupported URI scheme `ftp://` \
              in `ftp://host/t.csv`; expected gs://, s3://, minio:// or a local path",
         ),
+        (vec!["--artifact", &missing_arg], missing_message.as_str()),
         (
             vec!["--param", "table=t.csv"],
             "error: invalid --param `table`: the input is an artifact; `run` takes it with \
              --artifact",
         ),
+        (
+            vec!["--param", "x=1"],
+            "error: invalid --param: pipeline `given-artifacts` has no parameter `x`; its \
+             parameters: none",
+        ),
     ] {
-        let root = tempfile::tempdir().unwrap();
-        let mut command = vec!["run", given, "--root", root.path().to_str().unwrap()];
-        command.extend(&args);
-        let (code, _, stderr) = run(&command);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let output = Command::new(BIN)
+            .args(["run", "given-artifacts", "--root", "root"])
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end(), expected, "{args:?}");
-        let created = std::fs::read_dir(root.path()).unwrap().count();
-        assert_eq!(created, 0, "{args:?}: the run created files");
+        assert!(!dir.path().join("root").exists(), "{args:?}: the run created its root");
     }
     let (code, _, stderr) = run(&["run", "arithmetic", "--artifact", "b=x"]);
     assert_eq!(code, 2, "{stderr}");
@@ -140,6 +155,41 @@ fn artifact_option_errors_name_the_rule() {
         stderr.trim_end(),
         "error: invalid --artifact `b=x`: `b` is a parameter; pass it with --param"
     );
+}
+
+/// An input file edited in place misses the cache, since the key covers its size and
+/// modification time, and a `gs://` URI is read under the root's `gcs` folder.
+#[test]
+fn edited_artifact_input_misses_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("root/gcs/bucket");
+    std::fs::create_dir_all(&bucket).unwrap();
+    std::fs::write(dir.path().join("table.csv"), "a\nb\nc\n").unwrap();
+    std::fs::write(bucket.join("one"), "4\n").unwrap();
+    let run_in_dir = || {
+        let output = Command::new(BIN)
+            .args(["run", "given-artifacts", "--artifact", "table=table.csv"])
+            .args(["--artifact", "files=gs://bucket/one", "--root", "root"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = run_in_dir();
+    assert!(first.contains("  lines = 3\n"), "{first}");
+    assert!(first.contains("  total = 4\n"), "{first}");
+    let unchanged = run_in_dir();
+    assert!(unchanged.contains("line-count  cached"), "{unchanged}");
+    std::fs::write(dir.path().join("table.csv"), "a\nb\nc\nd\ne\n").unwrap();
+    std::fs::write(bucket.join("one"), "100\n").unwrap();
+    let edited = run_in_dir();
+    assert!(edited.contains("  lines = 5\n"), "{edited}");
+    assert!(edited.contains("  total = 100\n"), "{edited}");
 }
 
 #[test]

@@ -387,7 +387,7 @@ impl Cli {
                 let graph = pipeline.graph();
                 let params = args.params.parse(&graph)?;
                 let jobs = args.jobs.map(usize::from);
-                let artifacts = parse_artifacts(&graph, &args.artifacts)?;
+                let artifacts = parse_artifacts(&graph, &args.artifacts, &args.root)?;
                 runner::run(
                     &graph,
                     &params,
@@ -540,6 +540,7 @@ fn parse_given(graph: &Graph, given: Vec<GivenParam>) -> Result<BTreeMap<String,
             let known: Vec<&str> = graph
                 .inputs
                 .iter()
+                .filter(|input| matches!(input.kind, ValueKind::Parameter(_)))
                 .map(|input| input.name.as_str())
                 .collect();
             // The value is left out: it may be a secret given under a mistyped name.
@@ -605,11 +606,13 @@ fn parse_given(graph: &Graph, given: Vec<GivenParam>) -> Result<BTreeMap<String,
     Ok(values)
 }
 
-/// Parses `--artifact NAME=URI` options against the pipeline's artifact inputs. A path is
-/// made absolute, since tasks run in their own folders.
+/// Parses `--artifact NAME=URI` options against the pipeline's artifact inputs. Each must
+/// exist, under `root` for a `gs://`, `s3://` or `minio://` URI. A path is made absolute,
+/// since tasks run in their own folders.
 fn parse_artifacts(
     graph: &Graph,
     given: &[String],
+    root: &Path,
 ) -> Result<BTreeMap<String, Vec<String>>, Error> {
     let mut artifacts: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for spec in given {
@@ -645,14 +648,19 @@ fn parse_artifacts(
                 )));
             }
         };
-        let path = crate::artifact::local_path(uri).map_err(|error| invalid(&error.to_string()))?;
-        let uri = if uri.contains("://") {
-            uri.to_owned()
+        let mounted = crate::artifact::local_path_under(root, uri)
+            .map_err(|error| invalid(&error.to_string()))?;
+        // A path comes back as it was given; a URI comes back mapped under the root.
+        let is_path = mounted.as_os_str() == uri;
+        let absolute =
+            std::path::absolute(&mounted).map_err(|error| invalid(&error.to_string()))?;
+        if !absolute.exists() {
+            return Err(invalid(&format!("`{}` does not exist", absolute.display())));
+        }
+        let uri = if is_path {
+            absolute.to_string_lossy().into_owned()
         } else {
-            std::path::absolute(&path)
-                .map_err(|error| invalid(&error.to_string()))?
-                .to_string_lossy()
-                .into_owned()
+            uri.to_owned()
         };
         let uris = artifacts.entry(name.to_owned()).or_default();
         if !list && !uris.is_empty() {

@@ -26,8 +26,13 @@ struct Key<'a> {
     env: &'a [(String, String)],
 }
 
-/// The identity of an input artifact: its URI and metadata.
-type ArtifactKey<'a> = (&'a str, &'a serde_json::Map<String, Value>);
+/// The identity of an input artifact: its URI, its metadata, and the size and
+/// modification time (in nanoseconds) of the file or folder it names, when that exists.
+type ArtifactKey<'a> = (
+    &'a str,
+    &'a serde_json::Map<String, Value>,
+    Option<(u64, u128)>,
+);
 
 /// A cached result: the run that produced it and its executor output.
 #[derive(Deserialize, Serialize)]
@@ -41,6 +46,8 @@ pub(super) struct Entry {
 /// The cache of one pipeline root.
 pub(super) struct Cache {
     directory: PathBuf,
+    /// Where `gs://`, `s3://` and `minio://` URIs are mounted: the pipeline root.
+    mount_root: PathBuf,
     binary: u64,
 }
 
@@ -67,6 +74,7 @@ impl Cache {
         let binary = hash(fingerprint.as_bytes());
         Ok(Self {
             directory: root.join(".cache"),
+            mount_root: root.to_owned(),
             binary,
         })
     }
@@ -86,7 +94,7 @@ impl Cache {
                 let list = list
                     .artifacts
                     .iter()
-                    .map(|a| (a.uri.as_str(), &a.metadata))
+                    .map(|a| (a.uri.as_str(), &a.metadata, self.stamp(&a.uri)))
                     .collect();
                 (name, list)
             })
@@ -107,6 +115,20 @@ impl Cache {
         };
         let text = serde_json::to_vec(&key).unwrap_or_default();
         format!("{component}-{:016x}", hash(&text))
+    }
+
+    /// Returns the size and modification time of what `uri` names, so that a file edited
+    /// in place, such as a pipeline input given with `--artifact`, misses the cache. A
+    /// folder's time changes only when its entries do, not when a file in it is edited.
+    fn stamp(&self, uri: &str) -> Option<(u64, u128)> {
+        let path = crate::artifact::local_path_under(&self.mount_root, uri).ok()?;
+        let metadata = std::fs::metadata(path).ok()?;
+        let modified = metadata
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some((metadata.len(), modified.as_nanos()))
     }
 
     fn path(&self, key: &str) -> PathBuf {
