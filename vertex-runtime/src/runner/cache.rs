@@ -46,7 +46,7 @@ pub(super) struct Entry {
 /// The cache of one pipeline root.
 pub(super) struct Cache {
     directory: PathBuf,
-    /// Where `gs://`, `s3://` and `minio://` URIs are mounted: the pipeline root.
+    /// The mount point of `gs://`, `s3://` and `minio://` URIs: the pipeline root.
     mount_root: PathBuf,
     binary: u64,
 }
