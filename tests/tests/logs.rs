@@ -86,6 +86,24 @@ fn success_logs_info_with_run_and_task() {
     assert!(dir.path().join("executor_output.json").is_file());
 }
 
+/// A thread started with `vertex_runtime::thread::spawn` logs inside the task's span.
+#[test]
+fn spawned_thread_logs_in_task_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_and_task = ["--run-name", "run-1", "--task-name", "thread-log"];
+    let output = json_exec(dir.path(), "thread-log", json!({}), &run_and_task);
+    assert!(output.status.success());
+    let entries = log_entries(&output, "thread-log");
+    let line = entries
+        .iter()
+        .find(|entry| entry["message"] == "logged by a worker thread")
+        .unwrap_or_else(|| panic!("no line from the thread: {entries:?}"));
+    assert_eq!(line["severity"], "INFO");
+    assert_eq!(line["span"]["component"], "thread-log");
+    assert_eq!(line["span"]["run_name"], "run-1");
+    assert_eq!(line["span"]["task_name"], "thread-log");
+}
+
 #[test]
 fn unresolved_placeholders_name_nothing() {
     let dir = tempfile::tempdir().unwrap();

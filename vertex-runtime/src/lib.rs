@@ -115,6 +115,7 @@ pub mod settings;
 pub mod spec;
 #[cfg(feature = "submit")]
 mod submit;
+pub mod thread;
 
 use std::process::ExitCode;
 

@@ -705,6 +705,14 @@ fn unlock(#[secret] token: String, #[secret] pin: u32) -> anyhow::Result<bool> {
     Ok(pin.is_multiple_of(2))
 }
 
+/// Logs a line from a thread started with `vertex_runtime::thread::spawn`.
+#[vertex_component]
+fn thread_log() -> i64 {
+    vertex_runtime::thread::spawn(|| vertex_runtime::tracing::info!("logged by a worker thread"))
+        .join()
+        .map_or(0, |()| 1)
+}
+
 /// Counts the lines of a table and sums the numbers in files, all given to the pipeline.
 #[vertex_pipeline]
 fn given_artifacts(p: &Pipeline, table: ArtifactRef<Dataset>, files: ArtifactListRef<Dataset>) {
