@@ -9,8 +9,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// The workspace root.
-fn workspace() -> PathBuf {
+/// Returns the workspace root.
+pub fn workspace() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     while !dir.join("tests/kfp/harness.py").is_file() {
         assert!(
@@ -22,9 +22,9 @@ fn workspace() -> PathBuf {
     dir
 }
 
-/// The Python interpreter of the kfp venv: `$VERTEX_KFP_PYTHON_BIN`, else
+/// Returns the Python interpreter of the kfp venv: `$VERTEX_KFP_PYTHON_BIN`, else
 /// `target/kfp-venv/bin/python`.
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     let python = std::env::var_os("VERTEX_KFP_PYTHON_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join("target/kfp-venv/bin/python"));

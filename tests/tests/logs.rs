@@ -204,11 +204,10 @@ fn debug_lines_are_json_too() {
     assert!(entries.iter().any(|entry| entry["severity"] == "DEBUG"));
 }
 
-#[test]
-fn sigterm_logs_json_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("marker");
-    let output_file = dir.path().join("executor_output.json");
+/// Runs the `sleepy` component with JSON logs and `args` added, sends it SIGTERM once it has
+/// started, and returns what it printed. Its executor output would go to `output_file`.
+fn sleepy_stopped_by_sigterm(output_file: &Path, stdout: Stdio, args: &[&str]) -> Output {
+    let marker = output_file.with_file_name("marker");
     let input = json!({
         "inputs": {"parameterValues": {"seconds": 30.0}},
         "outputs": {
@@ -218,9 +217,9 @@ fn sigterm_logs_json_error() {
     });
     let child = Command::new(BIN)
         .args(["exec", "sleepy", "--executor-input", &input.to_string()])
-        .args(["--run-name", "run-1", "--task-name", "sleepy"])
+        .args(args)
         .env("VERTEX_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -232,12 +231,18 @@ fn sigterm_logs_json_error() {
         );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
+    // SAFETY: kill(2) on the child's process ID, which it keeps until it is waited for.
+    let killed = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(killed, 0);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn sigterm_logs_json_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output_file = dir.path().join("executor_output.json");
+    let labels = ["--run-name", "run-1", "--task-name", "sleepy"];
+    let output = sleepy_stopped_by_sigterm(&output_file, Stdio::piped(), &labels);
     assert_eq!(output.status.code(), Some(143));
     let entries = log_entries(&output, "sleepy");
     assert_eq!(entries.len(), 1, "{entries:?}");
@@ -410,37 +415,12 @@ fn error_entry_survives_full_stdout() {
 #[test]
 fn sigterm_entry_survives_full_stdout() {
     let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("marker");
-    let input = json!({
-        "inputs": {"parameterValues": {"seconds": 30.0}},
-        "outputs": {
-            "artifacts": {"marker": {"artifacts": [{"name": "marker", "uri": marker, "metadata": {}}]}},
-            "outputFile": dir.path().join("executor_output.json")
-        }
-    });
     let full = std::fs::File::options()
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let child = Command::new(BIN)
-        .args(["exec", "sleepy", "--executor-input", &input.to_string()])
-        .env("VERTEX_LOG_FORMAT", "json")
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !marker.exists() {
-        assert!(
-            started.elapsed().as_secs() < 10,
-            "the component did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    // SAFETY: kill(2) on the child's process ID, which it keeps until it is waited for.
-    let killed = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    assert_eq!(killed, 0);
-    let output = child.wait_with_output().unwrap();
+    let output_file = dir.path().join("executor_output.json");
+    let output = sleepy_stopped_by_sigterm(&output_file, full.into(), &[]);
     assert_eq!(output.status.code(), Some(143));
     let stderr = String::from_utf8(output.stderr).unwrap();
     let entry: Value = serde_json::from_str(stderr.trim_end()).unwrap();

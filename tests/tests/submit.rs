@@ -15,32 +15,16 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use serde_json::{json, Value};
 
+#[path = "../support/kfp.rs"]
+mod support;
+
+use support::{python, workspace};
+
 const BIN: &str = env!("CARGO_BIN_EXE_kitchen-sink");
 const IMAGE: &str = "europe-docker.pkg.dev/my-project/repo/kitchen-sink:1.0";
 const PROJECT: &str = "my-project";
 const REGION: &str = "europe-west4";
 const ROOT: &str = "gs://my-bucket/runs";
-
-/// The workspace root.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_owned()
-}
-
-/// The kfp venv's Python: `$VERTEX_KFP_PYTHON_BIN`, else `target/kfp-venv/bin/python`.
-fn python() -> PathBuf {
-    let python = std::env::var_os("VERTEX_KFP_PYTHON_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/kfp-venv/bin/python"));
-    assert!(
-        python.is_file(),
-        "the kfp venv is missing ({}); run scripts/kfp-venv.sh or scripts/test.sh",
-        python.display()
-    );
-    python
-}
 
 /// What a run of the binary gave.
 #[derive(Debug)]

@@ -112,23 +112,13 @@ fn parse_given(graph: &Graph, given: Vec<GivenParam>) -> Result<BTreeMap<String,
     for param in &given {
         let name = &param.name;
         if !graph.inputs.iter().any(|input| &input.name == name) {
-            let known: Vec<&str> = graph
-                .inputs
-                .iter()
-                .filter(|input| matches!(input.kind, ValueKind::Parameter(_)))
-                .map(|input| input.name.as_str())
-                .collect();
+            let known = input_names(graph, |kind| matches!(kind, ValueKind::Parameter(_)));
             // The value is left out: it may be a secret given under a mistyped name.
             return Err(Error::Usage(format!(
-                "invalid {}: pipeline `{}` has no parameter `{}`; its parameters: {}",
+                "invalid {}: pipeline `{}` has no parameter `{}`; its parameters: {known}",
                 param.option,
                 graph.name,
                 shorten(name),
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
             )));
         }
         if !seen.insert(name.as_str()) {
@@ -206,20 +196,10 @@ pub(super) fn parse_artifacts(
                 }
             },
             None => {
-                let known: Vec<&str> = graph
-                    .inputs
-                    .iter()
-                    .filter(|input| matches!(input.kind, ValueKind::Artifact { .. }))
-                    .map(|input| input.name.as_str())
-                    .collect();
+                let known = input_names(graph, |kind| matches!(kind, ValueKind::Artifact { .. }));
                 return Err(invalid(&format!(
-                    "pipeline `{}` has no artifact input `{name}`; its artifact inputs: {}",
+                    "pipeline `{}` has no artifact input `{name}`; its artifact inputs: {known}",
                     graph.name,
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
                 )));
             }
         };
@@ -246,6 +226,22 @@ pub(super) fn parse_artifacts(
         uris.push(uri);
     }
     Ok(artifacts)
+}
+
+/// Lists the names of the pipeline's inputs of the kinds `wanted` accepts, for a message:
+/// `a, b`, or `none`.
+fn input_names(graph: &Graph, wanted: impl Fn(ValueKind) -> bool) -> String {
+    let names: Vec<&str> = graph
+        .inputs
+        .iter()
+        .filter(|input| wanted(input.kind))
+        .map(|input| input.name.as_str())
+        .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// Shortens a command-line value for a message.
