@@ -229,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
             }
         name = f"projects/{PROJECT_NUMBER}/locations/{region}/pipelineJobs/{job_id}"
         if body.get("displayName") == HUGE_ANSWER_DISPLAY_NAME:
-            # Over the 64 MiB that the binary reads of an answer.
+            # Over the 64 MiB of a response that the binary reads.
             return 200, {"name": name, "padding": "x" * (65 << 20)}
         if body.get("displayName") == FORGED_NAME_DISPLAY_NAME:
             # A name that would print a second line, in color, on the caller's terminal.

@@ -1477,7 +1477,7 @@ fn long_values_are_shortened_in_every_message() {
 
 /// Checks the messages for integers beyond 64 bits, which serde_json reads as doubles. A
 /// double past the type's range by more than rounding is out of range; one at the bound may
-/// come from an integer in range, so its message asks for digits within 64 bits. `i128` and
+/// come from an integer in range, so its message requests digits within 64 bits. `i128` and
 /// `u128` inputs therefore take values within 64 bits only, as KFP's doubles cannot carry
 /// larger ones either.
 #[test]

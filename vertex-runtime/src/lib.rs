@@ -278,8 +278,8 @@ fn report_task(error: &Error, task: Option<(&str, &TaskLabels)>) -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             let written = std::io::Write::write_all(&mut stdout, line.as_bytes())
                 .and_then(|()| std::io::Write::flush(&mut stdout));
-            // Standard output may be what failed, as with a full disk; the entry then goes to
-            // standard error, where Cloud Logging files it at ERROR too.
+            // Standard output may be what failed, as with a full disk. The entry then goes to
+            // standard error, which Cloud Logging also files at ERROR.
             if written.is_err() {
                 eprint!("{line}");
             }

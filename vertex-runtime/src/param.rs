@@ -251,7 +251,7 @@ fn out_of_range(
     ))
 }
 
-/// Whether a [`Whole::Double`] lies beyond the range of an integer type of `bits` bits by
+/// Returns whether a [`Whole::Double`] lies beyond the range of an integer type of `bits` bits by
 /// more than rounding explains. A double at a bound may come from an integer in range.
 fn beyond_range(float: f64, bits: u32, signed: bool) -> bool {
     let bits = i32::try_from(bits).unwrap_or(i32::MAX);
@@ -264,7 +264,7 @@ fn beyond_range(float: f64, bits: u32, signed: bool) -> bool {
     float < low || float > high
 }
 
-/// The error for a [`Whole::Double`] in range: the integer written cannot be known.
+/// Returns the error for a [`Whole::Double`] in range, whose written integer is unknown.
 fn inexact(value: &Value) -> ValueError {
     ValueError::new(format!(
         "integer {value} is read as a double of ±2^52 or more, which cannot carry every \

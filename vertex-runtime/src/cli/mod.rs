@@ -47,9 +47,9 @@ enum Command {
         #[command(flatten)]
         container: ContainerArgs,
     },
-    // Kept without the `submit` feature so that the command reports what is missing; a plain
-    // comment, since clap would show a doc comment as the command's help. `--help` is
-    // taken as an argument, to reach the same message.
+    // Kept without the `submit` feature, so that the command reports what is missing. This
+    // is a plain comment because clap would show a doc comment as the command's help.
+    // `--help` is taken as an argument, so it gets the same message.
     #[cfg(not(feature = "submit"))]
     #[command(hide = true, disable_help_flag = true)]
     Submit {

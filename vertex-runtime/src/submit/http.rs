@@ -30,7 +30,7 @@ const LOGIN_HINT: &str = "run `gcloud auth application-default login`, or set \
     GOOGLE_APPLICATION_CREDENTIALS to the key file of a service account";
 
 /// Whether `name` looks like a PipelineJob's resource name. Only these characters are
-/// printed, so that an answer cannot write control characters to the terminal.
+/// printed, so that a response cannot write control characters to the terminal.
 fn is_job_name(name: &str) -> bool {
     name.starts_with("projects/")
         && name.contains("/pipelineJobs/")
